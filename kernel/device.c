@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softodp: device and port attributes, sysfs identity, registration.
+ */
+#include <linux/module.h>
+#include <net/addrconf.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_mad.h>
+
+#include "softodp.h"
+
+/*
+ * sod_ndev_port_state - the IB port state implied by the netdev: ACTIVE
+ * when it is up and has carrier.  Any context; the caller keeps @ndev alive.
+ */
+enum ib_port_state sod_ndev_port_state(struct net_device *ndev)
+{
+	return netif_running(ndev) && netif_carrier_ok(ndev) ?
+		IB_PORT_ACTIVE : IB_PORT_DOWN;
+}
+
+/*
+ * sod_query_device - ops.query_device.  Process context.
+ * Only what is implemented is advertised: objects without verbs have a
+ * limit of zero, and ODP capabilities stay empty until ODP works.
+ */
+static int sod_query_device(struct ib_device *ibdev,
+			    struct ib_device_attr *attr, struct ib_udata *udata)
+{
+	if (udata->inlen || udata->outlen)
+		return -EINVAL;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->fw_ver = (u64)SOD_FW_MAJOR << 32 | SOD_FW_MINOR << 16 |
+		       SOD_FW_SUBMINOR;
+	attr->sys_image_guid = ibdev->node_guid;
+	attr->vendor_id = SOD_VENDOR_ID;
+	attr->vendor_part_id = SOD_VENDOR_PART_ID;
+	attr->hw_ver = SOD_HW_VER;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->max_pd = SOD_MAX_PD;
+	attr->max_pkeys = 1;
+	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->masked_atomic_cap = IB_ATOMIC_NONE;
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	return 0;
+}
+
+/*
+ * sod_query_port - ops.query_port.  Process context, may sleep (the link
+ * speed query takes rtnl).  @attr comes zeroed from the core.
+ */
+static int sod_query_port(struct ib_device *ibdev, u32 port,
+			  struct ib_port_attr *attr)
+{
+	struct sod_dev *sdev = to_sod_dev(ibdev);
+	struct net_device *ndev = sdev->ndev;
+	enum ib_mtu mtu = iboe_get_mtu(READ_ONCE(ndev->mtu));
+
+	attr->state = READ_ONCE(sdev->port_state);
+	attr->max_mtu = IB_MTU_4096;
+	attr->active_mtu = IB_MTU_256;
+	attr->gid_tbl_len = SOD_GID_TBL_LEN;
+	attr->port_cap_flags = IB_PORT_CM_SUP;
+	attr->max_msg_sz = SOD_MAX_MSG_SIZE;
+	attr->pkey_tbl_len = 1;
+	attr->max_vl_num = 1;
+	attr->phys_state = IB_PORT_PHYS_STATE_DISABLED;
+	if (mtu)
+		attr->active_mtu = min(mtu, IB_MTU_4096);
+	if (attr->state == IB_PORT_ACTIVE)
+		attr->phys_state = IB_PORT_PHYS_STATE_LINK_UP;
+	else if (dev_get_flags(ndev) & IFF_UP)
+		attr->phys_state = IB_PORT_PHYS_STATE_POLLING;
+
+	return ib_get_eth_speed(ibdev, port, &attr->active_speed,
+				&attr->active_width);
+}
+
+/* ops.query_pkey: the single default P_Key.  Any context. */
+static int sod_query_pkey(struct ib_device *ibdev, u32 port, u16 index,
+			  u16 *pkey)
+{
+	if (index)
+		return -EINVAL;
+	*pkey = IB_DEFAULT_PKEY_FULL;
+	return 0;
+}
+
+/*
+ * ops.get_port_immutable: a RoCE v2 port, so the core fills the GID table
+ * from the netdev's IPv4/IPv6 addresses.  Process context (registration).
+ */
+static int sod_port_immutable(struct ib_device *ibdev, u32 port,
+			      struct ib_port_immutable *imm)
+{
+	imm->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
+	imm->gid_tbl_len = SOD_GID_TBL_LEN;
+	imm->pkey_tbl_len = 1;
+	imm->max_mad_size = IB_MGMT_MAD_SIZE;
+	return 0;
+}
+
+static enum rdma_link_layer sod_link_layer(struct ib_device *ibdev, u32 port)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+static void sod_fw_str(struct ib_device *ibdev, char *str)
+{
+	snprintf(str, IB_FW_VERSION_NAME_MAX, "%u.%u.%u", SOD_FW_MAJOR,
+		 SOD_FW_MINOR, SOD_FW_SUBMINOR);
+}
+
+/*
+ * sysfs: hca_type identifies the device to the provider (which cannot
+ * match on a driver id, see docs/architecture.md); parent names the bound
+ * netdev.  Process context; the files are removed before sod_dev_dealloc()
+ * drops the netdev reference.
+ */
+static ssize_t hca_type_show(struct device *device,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", SOFTODP_HCA_TYPE);
+}
+static DEVICE_ATTR_RO(hca_type);
+
+static ssize_t parent_show(struct device *device,
+			   struct device_attribute *attr, char *buf)
+{
+	struct sod_dev *sdev = rdma_device_to_drv_device(device, struct sod_dev,
+							 ibdev);
+
+	return sysfs_emit(buf, "%s\n", netdev_name(sdev->ndev));
+}
+static DEVICE_ATTR_RO(parent);
+
+static struct attribute *sod_dev_attrs[] = {
+	&dev_attr_hca_type.attr,
+	&dev_attr_parent.attr,
+	NULL,
+};
+
+static const struct attribute_group sod_dev_attr_group = {
+	.attrs = sod_dev_attrs,
+};
+
+static const struct ib_device_ops sod_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_UNKNOWN,
+	.uverbs_abi_ver = SOFTODP_ABI_VERSION,
+	.device_group = &sod_dev_attr_group,
+
+	.dealloc_driver = sod_dev_dealloc,
+	.get_dev_fw_str = sod_fw_str,
+	.get_link_layer = sod_link_layer,
+	.get_port_immutable = sod_port_immutable,
+	.query_device = sod_query_device,
+	.query_pkey = sod_query_pkey,
+	.query_port = sod_query_port,
+};
+
+/*
+ * sod_dev_register - fill in the device and register it with the core.
+ * Process context, may sleep; no driver lock held.  On failure the caller
+ * deallocates the device.
+ */
+int sod_dev_register(struct sod_dev *sdev, const char *name)
+{
+	struct ib_device *ibdev = &sdev->ibdev;
+	int err;
+
+	strscpy(ibdev->node_desc, SOD_DRV_NAME, sizeof(ibdev->node_desc));
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = 1;
+	ibdev->local_dma_lkey = 0;
+	addrconf_addr_eui48((u8 *)&ibdev->node_guid, sdev->ndev->dev_addr);
+
+	ib_set_device_ops(ibdev, &sod_dev_ops);
+	ib_set_device_ops(ibdev, &sod_verbs_ops);
+
+	err = ib_device_set_netdev(ibdev, sdev->ndev, 1);
+	if (err)
+		return err;
+
+	/* No DMA device: the core uses kernel virtual addresses. */
+	return ib_register_device(ibdev, name, NULL);
+}
