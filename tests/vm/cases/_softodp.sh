@@ -1,0 +1,26 @@
+# Guest-side helpers shared by the softodp VM cases (sourced after
+# tests/vm/guest-lib.sh).  Not a test case itself (leading underscore).
+
+SOD_KO=$(kmod_build_dir)/softodp.ko
+SOD_PROGS=$SOFTODP_BUILD/tests/progs
+# Use the provider from the build tree unless a case installs it.
+export RDMAV_DRIVERS=$SOFTODP_BUILD/lib/libsoftodp
+
+sod_load() { load_module "$SOD_KO"; }
+
+# True if a UDP socket is bound to port 4791 (0x12B7) in this namespace.
+sod_port_bound() {
+	awk 'FNR > 1 && $2 ~ /:12B7$/ { found = 1 } END { exit !found }' \
+		/proc/net/udp /proc/net/udp6
+}
+
+sod_dev_exists() { [ -e "/sys/class/infiniband/$1" ]; }
+
+# Count of softodp devices (any name), matched by their hca_type.
+sod_dev_count() {
+	local n=0 f
+	for f in /sys/class/infiniband/*/hca_type; do
+		[ -f "$f" ] && [ "$(cat "$f")" = softodp ] && n=$((n + 1))
+	done
+	echo "$n"
+}

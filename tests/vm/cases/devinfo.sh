@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# What libibverbs sees: ibv_devices/ibv_devinfo content, RoCE v2 GIDs,
+# active MTU following the netdev, provider matching after a rename, and
+# the provider loaded from its installed location.
+# vms: 1
+# timeout: 300
+set -u
+. "$SOFTODP_SRC/tests/vm/guest-lib.sh"
+. "$(dirname "$0")/_softodp.sh"
+
+sod_load || { t_fail "insmod softodp" "load failed"; exit 1; }
+rdma link add softodp0 type softodp netdev eth0 || { t_fail "link add" "failed"; exit 1; }
+
+t_check "ibv_devices lists softodp0" eval 'ibv_devices | grep -qw softodp0'
+ibv_devinfo -v -d softodp0 >"$SOFTODP_OUT/devinfo.txt" 2>&1
+cat "$SOFTODP_OUT/devinfo.txt"
+dv() { grep -qE "$1" "$SOFTODP_OUT/devinfo.txt"; }
+t_check "devinfo: transport InfiniBand" dv 'transport:[[:space:]]+InfiniBand'
+t_check "devinfo: PORT_ACTIVE" dv 'state:[[:space:]]+PORT_ACTIVE'
+t_check "devinfo: link layer Ethernet" dv 'link_layer:[[:space:]]+Ethernet'
+t_check "devinfo: active_mtu 1024 for netdev MTU 1500" dv 'active_mtu:[[:space:]]+1024'
+t_check "devinfo: max_mtu 4096" dv 'max_mtu:[[:space:]]+4096'
+t_check "devinfo: fw_ver" dv 'fw_ver:[[:space:]]+0\.1\.0'
+t_check "devinfo: max_pd 65536" dv 'max_pd:[[:space:]]+65536'
+t_check "devinfo: no QP advertised yet" dv 'max_qp:[[:space:]]+0$'
+# 192.0.2.1 as an IPv4-mapped GID: ...:ffff:c000:0201
+t_check "devinfo: RoCE v2 GID of 192.0.2.1" dv 'ffff:c000:0201, RoCE v2'
+t_check "devinfo: RoCE v2 GID of 2001:db8::1" dv '2001:0db8:0000:0000:0000:0000:0000:0001, RoCE v2'
+t_check "devinfo: no RoCE v1 GIDs" eval '! dv "RoCE v1"'
+t_check "devinfo: ODP caps empty" eval '! dv "IBV_ODP_SUPPORT"'
+
+t_check "sysfs hca_type" eval '[ "$(cat /sys/class/infiniband/softodp0/hca_type)" = softodp ]'
+t_check "sysfs parent" eval '[ "$(cat /sys/class/infiniband/softodp0/parent)" = eth0 ]'
+t_check "sod_devcheck" "$SOD_PROGS/sod_devcheck" --dev softodp0 --mtu 1024 \
+	--gid-ip 192.0.2.1 --state active
+
+mtu_is() {
+	ip link set eth0 mtu "$1" &&
+		ibv_devinfo -d softodp0 | grep -qE "active_mtu:[[:space:]]+$2 "
+}
+t_check "netdev MTU 9000 -> active_mtu 4096" mtu_is 9000 4096
+t_check "netdev MTU 4200 -> active_mtu 4096" mtu_is 4200 4096
+t_check "netdev MTU 4199 -> active_mtu 2048" mtu_is 4199 2048
+t_check "netdev MTU 600 -> active_mtu 256" mtu_is 600 256
+t_check "netdev MTU 1500 -> active_mtu 1024" mtu_is 1500 1024
+
+t_check "rename device" rdma dev set softodp0 name renamed0
+t_check "renamed device still matched by the provider" \
+	eval 'ibv_devinfo -d renamed0 | grep -q PORT_ACTIVE'
+t_check "rename back" rdma dev set renamed0 name softodp0
+
+# The provider as installed by `cmake --install` (staged by the build).
+if touch /etc/.sod_rw 2>/dev/null; then
+	install_stage() {
+		cp -a "$SOFTODP_BUILD/stage/." / &&
+			[ -f /etc/libibverbs.d/softodp.driver ] &&
+			ls /usr/lib/*/libibverbs/libsoftodp-rdmav34.so
+	}
+	t_check "install the staged provider into /usr and /etc" install_stage
+	t_check "installed provider loads without RDMAV_DRIVERS" \
+		env -u RDMAV_DRIVERS bash -c 'ibv_devinfo -d softodp0 | grep -q PORT_ACTIVE'
+else
+	t_skip "installed provider" "guest root is read-only"
+fi
+t_check "link delete" rdma link delete softodp0
+t_check "rmmod" rmmod softodp
