@@ -31,11 +31,11 @@ static int sod_query_device(struct ib_device *ibdev,
 		return -EINVAL;
 
 	memset(attr, 0, sizeof(*attr));
-	attr->fw_ver = (u64)SOD_FW_MAJOR << 32 | SOD_FW_MINOR << 16 |
-		       SOD_FW_SUBMINOR;
+	attr->fw_ver = SOFTODP_FW_VER(SOD_FW_MAJOR, SOD_FW_MINOR,
+				      SOD_FW_SUBMINOR);
 	attr->sys_image_guid = ibdev->node_guid;
-	attr->vendor_id = SOD_VENDOR_ID;
-	attr->vendor_part_id = SOD_VENDOR_PART_ID;
+	attr->vendor_id = SOFTODP_VENDOR_ID;
+	attr->vendor_part_id = SOFTODP_VENDOR_PART_ID;
 	attr->hw_ver = SOD_HW_VER;
 	attr->page_size_cap = PAGE_SIZE;
 	attr->max_pd = SOD_MAX_PD;

@@ -27,9 +27,6 @@
 #define SOD_GID_TBL_LEN		128
 #define SOD_MAX_MSG_SIZE	(1U << 31)
 
-/* Identity reported by query_device; no IEEE OUI is claimed. */
-#define SOD_VENDOR_ID		0xffffff
-#define SOD_VENDOR_PART_ID	0x50d0
 #define SOD_HW_VER		1
 #define SOD_FW_MAJOR		0
 #define SOD_FW_MINOR		1

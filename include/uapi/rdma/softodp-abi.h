@@ -18,6 +18,17 @@
 /* Content of the device's sysfs attribute "hca_type"; the provider matches on it. */
 #define SOFTODP_HCA_TYPE "softodp"
 
+/* Identity in query_device: no IEEE OUI is claimed (like rxe). */
+#define SOFTODP_VENDOR_ID	0xffffff
+#define SOFTODP_VENDOR_PART_ID	0x50d0
+
+/* query_device's 64-bit fw_ver packs major.minor.sub_minor like this. */
+#define SOFTODP_FW_VER(major, minor, sub) \
+	(((__u64)(major) << 32) | ((__u64)(minor) << 16) | (__u64)(sub))
+#define SOFTODP_FW_VER_MAJOR(v)	((__u32)((v) >> 32))
+#define SOFTODP_FW_VER_MINOR(v)	((__u32)(((v) >> 16) & 0xffff))
+#define SOFTODP_FW_VER_SUB(v)	((__u32)((v) & 0xffff))
+
 /* Bits of softodp_alloc_ucontext_resp.features (none defined yet). */
 enum softodp_ucontext_features {
 	SOFTODP_UCTX_FEATURE_NONE = 0,

@@ -32,6 +32,7 @@ t_check "devinfo: ODP caps empty" eval '! dv "IBV_ODP_SUPPORT"'
 t_check "sysfs hca_type" eval '[ "$(cat /sys/class/infiniband/softodp0/hca_type)" = softodp ]'
 t_check "sysfs parent" eval '[ "$(cat /sys/class/infiniband/softodp0/parent)" = eth0 ]'
 t_check "sod_devcheck" "$SOD_PROGS/sod_devcheck" --dev softodp0 --mtu 1024 \
+	--vendor-id 0xffffff --part-id 0x50d0 \
 	--gid-ip 192.0.2.1 --state active
 
 mtu_is() {

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Command-line contract of the VM test programs (tests/progs), checked on
+ * the host: usage errors and a missing device exit with status 2 and say
+ * why on stderr; --help exits 0.  No RDMA device is needed: the device name
+ * used here never exists.
+ *
+ * usage: test_progs_cli PROGS_DIR
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sod_test.h"
+
+#define NODEV "sod_no_such_device_0"
+
+static const char *progs_dir;
+
+struct result {
+	int status;		/* exit status, or -1 if it did not exit */
+	char out[8192];		/* stdout and stderr, interleaved */
+};
+
+static void run(struct result *r, const char *prog, const char *const *args)
+{
+	char path[4096];
+	char *argv[32];
+	int fds[2];
+	size_t n = 0, used = 0;
+	ssize_t got;
+	pid_t pid;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/%s", progs_dir, prog);
+	argv[n++] = path;
+	for (size_t i = 0; args[i] && n < 31; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+
+	r->status = -1;
+	r->out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		CHECK(!"pipe2");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		execv(path, argv);
+		_exit(126);
+	}
+	close(fds[1]);
+	while (used < sizeof(r->out) - 1 &&
+	       (got = read(fds[0], r->out + used, sizeof(r->out) - 1 - used)) > 0)
+		used += (size_t)got;
+	r->out[used] = '\0';
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		CHECK(!"fork/waitpid");
+		return;
+	}
+	if (WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+}
+
+/* Run; require the exit status and that the output contains needle. */
+#define EXPECT(prog, want_status, needle, ...)                                  \
+	do {                                                                    \
+		static const char *const args_[] = { __VA_ARGS__, NULL };       \
+		struct result r_;                                               \
+		run(&r_, prog, args_);                                          \
+		if (r_.status != (want_status) || !strstr(r_.out, needle)) {    \
+			fprintf(stderr,                                         \
+				"--- %s (want exit %d and \"%s\") gave exit %d:\n%s---\n", \
+				prog, want_status, needle, r_.status, r_.out);  \
+		}                                                               \
+		CHECK_EQ_U64(r_.status, want_status);                           \
+		CHECK(strstr(r_.out, needle) != NULL);                          \
+	} while (0)
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PROGS_DIR\n", argv[0]);
+		return 2;
+	}
+	progs_dir = argv[1];
+
+	/* sod_devcheck */
+	EXPECT("sod_devcheck", 0, "Usage:", "--help");
+	EXPECT("sod_devcheck", 2, "--dev is required", "--mtu", "1024");
+	EXPECT("sod_devcheck", 2, "invalid --mtu", "--dev", NODEV, "--mtu", "1000");
+	EXPECT("sod_devcheck", 2, "invalid --mtu", "--dev", NODEV, "--mtu", "1k");
+	EXPECT("sod_devcheck", 2, "invalid --gid-ip", "--dev", NODEV,
+	       "--gid-ip", "10.0.0.256");
+	EXPECT("sod_devcheck", 2, "invalid --state", "--dev", NODEV,
+	       "--state", "up");
+	EXPECT("sod_devcheck", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--bogus");
+	EXPECT("sod_devcheck", 2, "unknown or incomplete option", "--dev");
+	EXPECT("sod_devcheck", 2, "unexpected argument", "--dev", NODEV, "extra");
+	EXPECT("sod_devcheck", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--mtu", "1024", "--gid-ip", "10.0.0.1", "--state", "active");
+
+	/* sod_pd_loop */
+	EXPECT("sod_pd_loop", 0, "Usage:", "--help");
+	EXPECT("sod_pd_loop", 2, "--iters is required", "--dev", NODEV);
+	EXPECT("sod_pd_loop", 2, "invalid --iters", "--dev", NODEV, "--iters", "-1");
+	EXPECT("sod_pd_loop", 2, "invalid --iters", "--dev", NODEV, "--iters", "x");
+	EXPECT("sod_pd_loop", 2, "invalid --contexts", "--dev", NODEV,
+	       "--iters", "1", "--contexts", "0");
+	EXPECT("sod_pd_loop", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--iters", "10", "--contexts", "2");
+
+	/* sod_async_wait */
+	EXPECT("sod_async_wait", 0, "Usage:", "--help");
+	EXPECT("sod_async_wait", 2, "invalid --event", "--dev", NODEV, "--event",
+	       "link_down", "--timeout-ms", "10", "--", "true");
+	EXPECT("sod_async_wait", 2, "--timeout-ms is required", "--dev", NODEV,
+	       "--event", "port_err", "--", "true");
+	EXPECT("sod_async_wait", 2, "no command given", "--dev", NODEV, "--event",
+	       "port_err", "--timeout-ms", "10", "--");
+	EXPECT("sod_async_wait", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--event", "port_active", "--timeout-ms", "10", "--", "true");
+
+	return sod_test_done("test_progs_cli");
+}
