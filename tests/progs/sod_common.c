@@ -67,7 +67,7 @@ bool sod_parse_long(const char *s, long min, long max, long *out)
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return false;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtol(s, &end, 0);	/* decimal, 0x hex or 0 octal */
 	if (errno || *end || v < min || v > max)
 		return false;
 	*out = v;

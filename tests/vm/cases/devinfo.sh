@@ -23,9 +23,10 @@ t_check "devinfo: max_mtu 4096" dv 'max_mtu:[[:space:]]+4096'
 t_check "devinfo: fw_ver" dv 'fw_ver:[[:space:]]+0\.1\.0'
 t_check "devinfo: max_pd 65536" dv 'max_pd:[[:space:]]+65536'
 t_check "devinfo: no QP advertised yet" dv 'max_qp:[[:space:]]+0$'
-# 192.0.2.1 as an IPv4-mapped GID: ...:ffff:c000:0201
-t_check "devinfo: RoCE v2 GID of 192.0.2.1" dv 'ffff:c000:0201, RoCE v2'
-t_check "devinfo: RoCE v2 GID of 2001:db8::1" dv '2001:0db8:0000:0000:0000:0000:0000:0001, RoCE v2'
+# IPv4 addresses appear as IPv4-mapped IPv6 GIDs.
+t_check "devinfo: RoCE v2 GID of 192.0.2.1" dv 'GID\[ *[0-9]+\]:[[:space:]]+::ffff:192\.0\.2\.1, RoCE v2'
+t_check "devinfo: RoCE v2 GID of 2001:db8::1" dv 'GID\[ *[0-9]+\]:[[:space:]]+2001:db8::1, RoCE v2'
+t_check "devinfo: RoCE v2 link-local GID" dv 'GID\[ *[0-9]+\]:[[:space:]]+fe80::[0-9a-f:]+, RoCE v2'
 t_check "devinfo: no RoCE v1 GIDs" eval '! dv "RoCE v1"'
 t_check "devinfo: ODP caps empty" eval '! dv "IBV_ODP_SUPPORT"'
 
@@ -40,8 +41,10 @@ mtu_is() {
 		ibv_devinfo -d softodp0 | grep -qE "active_mtu:[[:space:]]+$2 "
 }
 t_check "netdev MTU 9000 -> active_mtu 4096" mtu_is 9000 4096
-t_check "netdev MTU 4200 -> active_mtu 4096" mtu_is 4200 4096
-t_check "netdev MTU 4199 -> active_mtu 2048" mtu_is 4199 2048
+# RoCE headers counted by the core: GRH 40, UDP 8, BTH 12, XRC 4,
+# AtomicETH 28, ICRC 4 = 96 bytes, so 4096 + 96 is the smallest for 4096.
+t_check "netdev MTU 4192 -> active_mtu 4096" mtu_is 4192 4096
+t_check "netdev MTU 4191 -> active_mtu 2048" mtu_is 4191 2048
 t_check "netdev MTU 600 -> active_mtu 256" mtu_is 600 256
 t_check "netdev MTU 1500 -> active_mtu 1024" mtu_is 1500 1024
 

@@ -21,12 +21,13 @@ aw() { "$SOD_PROGS/sod_async_wait" --dev sodv --timeout-ms 20000 "$@"; }
 t_check "veth with carrier: PORT_ACTIVE" state_is PORT_ACTIVE
 t_check "peer down (carrier lost) raises PORT_ERR" aw --event port_err -- ip link set sodv1 down
 t_check "carrier lost: PORT_DOWN, phys POLLING" eval \
-	'state_is PORT_DOWN && ibv_devinfo -d sodv | grep -q "phys_state:.*POLLING"'
+	'state_is PORT_DOWN && ibv_devinfo -v -d sodv | grep -q "phys_state:.*POLLING"'
 t_check "peer up (carrier back) raises PORT_ACTIVE" aw --event port_active -- ip link set sodv1 up
-t_check "carrier back: PORT_ACTIVE" state_is PORT_ACTIVE
+t_check "carrier back: PORT_ACTIVE, phys LINK_UP" eval \
+	'state_is PORT_ACTIVE && ibv_devinfo -v -d sodv | grep -q "phys_state:.*LINK_UP"'
 t_check "admin down raises PORT_ERR" aw --event port_err -- ip link set sodv0 down
 t_check "admin down: PORT_DOWN, phys DISABLED" eval \
-	'state_is PORT_DOWN && ibv_devinfo -d sodv | grep -q "phys_state:.*DISABLED"'
+	'state_is PORT_DOWN && ibv_devinfo -v -d sodv | grep -q "phys_state:.*DISABLED"'
 t_check "admin up raises PORT_ACTIVE" aw --event port_active -- ip link set sodv0 up
 
 t_check "netdev unregistered" ip link del sodv0
