@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# Helpers for guest scripts run by tests/vm/run-vm.sh.  Source it:
+#   . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
+# It does not change shell options (set -e/-u) of the script that sources it.
+#
+# Results go to $SOFTODP_OUT/results, one per line:
+#   PASS name | FAIL name: reason | SKIP name: reason
+# (a name may contain spaces, not newlines; ": " separates the reason).
+
+: "${SOFTODP_OUT:?guest-lib.sh: SOFTODP_OUT is not set (not inside a run-vm.sh guest?)}"
+_T_RESULTS=$SOFTODP_OUT/results
+
+_t_line() { # one line: newlines and tabs become spaces
+	local s=${*//$'\n'/ }
+	printf '%s' "${s//$'\t'/ }"
+}
+_t_record() { # _t_record STATUS NAME [REASON]
+	local line
+	line="$1 $(_t_line "$2")"
+	[ $# -lt 3 ] || line+=": $(_t_line "$3")"
+	echo "$line" >>"$_T_RESULTS"
+	echo "$line"
+}
+
+# t_pass NAME
+t_pass() { _t_record PASS "$1"; }
+# t_fail NAME MSG (returns 0: a recorded failure does not stop the script)
+t_fail() { _t_record FAIL "$1" "${2:-failed}"; }
+# t_skip NAME MSG
+t_skip() { _t_record SKIP "$1" "${2:-skipped}"; }
+
+# t_check NAME CMD [ARGS...]: run CMD in this shell (functions and `eval`
+# work), PASS if it exits 0, else FAIL with its output (last 40 lines)
+# shown.  Returns CMD's status, so under `set -e` a failing check stops the
+# script (append `|| true` to go on).
+t_check() {
+	local name=$1 out rc last
+	shift
+	out=$(mktemp /tmp/t_check.XXXXXX)
+	rc=0
+	"$@" >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -eq 0 ]; then
+		t_pass "$name"
+	else
+		echo "--- t_check '$name' failed (exit $rc): $*"
+		tail -n 40 "$out" | sed 's/^/  | /'
+		echo "---"
+		last=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | cut -c1-160)
+		t_fail "$name" "exit $rc${last:+ ($last)}"
+	fi
+	rm -f "$out"
+	return $rc
+}
+
+_t_us() { # seconds (may have a fraction) -> microseconds
+	local s=$1 i f=
+	i=${s%%.*}
+	[[ $s != *.* ]] || f=${s#*.}
+	f=${f}000000
+	echo $((10#${i:-0} * 1000000 + 10#${f:0:6}))
+}
+_t_now_us() { echo "${EPOCHREALTIME//[^0-9]/}"; }
+
+# wait_for TIMEOUT CMD [ARGS...]: poll CMD until it succeeds, at most
+# TIMEOUT seconds (fractions allowed).  Returns 0 when CMD succeeded, 1 on
+# timeout.  The only accepted way of waiting for something in a guest.
+wait_for() {
+	local to=$1 deadline delay=0.02
+	shift
+	[ $# -gt 0 ] || { echo "usage: wait_for TIMEOUT CMD..." >&2; return 2; }
+	deadline=$(($(_t_now_us) + $(_t_us "$to")))
+	while :; do
+		"$@" && return 0
+		if [ "$(_t_now_us)" -ge "$deadline" ]; then
+			echo "wait_for: timed out after $to s: $*" >&2
+			return 1
+		fi
+		sleep "$delay"
+		case $delay in 0.02) delay=0.05 ;; 0.05) delay=0.1 ;; 0.1) delay=0.2 ;; esac
+	done
+}
+
+# barrier NAME [TIMEOUT]: wait until every VM of the run has reached the
+# barrier NAME (default timeout 120 s).  No-op with one VM.  A name may be
+# used several times: the n-th call waits for the peers' n-th call.  Works
+# through files in the shared 9p directory (mounted cache=none, so a file
+# one VM creates is visible to the other at once).
+declare -gA _T_BARRIER_GEN=()
+barrier() {
+	local name=${1//\//_} to=${2:-120} gen j dir=$SOFTODP_SHARED/.barriers
+	[ "${SOFTODP_NVMS:-1}" -gt 1 ] || return 0
+	gen=$((${_T_BARRIER_GEN[$name]:-0} + 1))
+	_T_BARRIER_GEN[$name]=$gen
+	mkdir -p "$dir"
+	: >"$dir/$name.$gen.vm$SOFTODP_VM_INDEX"
+	for ((j = 0; j < SOFTODP_NVMS; j++)); do
+		[ "$j" -ne "$SOFTODP_VM_INDEX" ] || continue
+		wait_for "$to" test -e "$dir/$name.$gen.vm$j" 2>/dev/null || {
+			echo "barrier $name (#$gen): vm$j did not arrive within $to s" >&2
+			return 1
+		}
+	done
+}
+
+# kmod_build_dir: where softodp.ko for the running kernel is built.
+kmod_build_dir() { echo "$SOFTODP_BUILD/kmod/$KVER"; }
+
+# load_module KO [PARAMS...]: load every module KO depends on (a .ko of the
+# same name next to KO first, else the installed module with modprobe),
+# then insmod KO.  No depmod needed (the guest root may be read-only).
+load_module() {
+	local ko=$1 d deps dir
+	shift
+	[ -f "$ko" ] || { echo "load_module: no such file: $ko" >&2; return 1; }
+	dir=$(dirname "$ko")
+	deps=$(modinfo -F depends "$ko") || return 1
+	for d in ${deps//,/ }; do
+		[ ! -d "/sys/module/$d" ] || continue
+		if [ -f "$dir/$d.ko" ]; then
+			load_module "$dir/$d.ko" || return 1
+		else
+			modprobe "$d" || { echo "load_module: modprobe $d failed" >&2; return 1; }
+		fi
+	done
+	insmod "$ko" "$@"
+}
+
+# make_writable DIR: make an existing directory writable.  No-op when it
+# already is (overlay root); else (read-only root, e.g. a kernel without
+# overlayfs) mount a tmpfs holding a copy of it over it.
+make_writable() {
+	local d=$1 t
+	[ -d "$d" ] || { echo "make_writable: no directory $d" >&2; return 1; }
+	if (: >"$d/.sod_w.$$") 2>/dev/null; then
+		rm -f "$d/.sod_w.$$"
+		return 0
+	fi
+	t=$(mktemp -d /run/sod_w.XXXXXX) &&
+		mount -t tmpfs -o mode=0755 sod_w "$t" &&
+		cp -a "$d/." "$t/" &&
+		mount --move "$t" "$d" &&
+		rmdir "$t"
+}
+
+# kmemleak_clear: forget the leaks kmemleak suspects so far (boot noise).
+# kmemleak_check: scan now; if kmemleak suspects leaks, copy its report to
+# the kernel log (which fails the run) and return 1.  Both return 0 and do
+# nothing on a kernel without kmemleak (the stock kernel).
+_T_KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_clear() {
+	[ -e $_T_KMEMLEAK ] || return 0
+	echo clear >$_T_KMEMLEAK
+}
+kmemleak_check() {
+	local rep
+	[ -e $_T_KMEMLEAK ] || return 0
+	echo scan >$_T_KMEMLEAK
+	rep=$(cat $_T_KMEMLEAK)
+	[ -n "$rep" ] || return 0
+	echo "$rep"
+	head -n 200 <<<"$rep" | while IFS= read -r l; do
+		echo "<3>kmemleak_check: $l" >/dev/kmsg
+	done
+	return 1
+}

@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# Boot one or two QEMU (TCG) VMs on the host's root and run a guest script.
+#
+#   tests/vm/run-vm.sh [--vms 1|2] --script PATH [--script1 PATH]
+#       [--kver KVER] [--kernel IMAGE] [--mem MIB] [--smp N] [--timeout SEC]
+#       [--append "kernel args"] [--outdir DIR] [--name NAME] [--build DIR]
+#       [--no-pvh]
+#
+# See tests/vm/README.md.  Exit status 0 only if every VM's guest script
+# exited 0, no VM timed out and no console/kernel log holds a kernel report
+# (tests/vm/log-patterns.txt).  Exit 2 on usage or setup errors.
+set -euo pipefail
+
+vmdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$vmdir/../.." && pwd)
+
+# Run under udp-pair.pl, which opens the two ends of the VMs' Ethernet link.
+if [ -z "${_SOD_LINK_FDS:-}" ]; then
+	exec perl "$vmdir/udp-pair.pl" "${BASH_SOURCE[0]}" "$@"
+fi
+link_fds_env=$_SOD_LINK_FDS
+unset _SOD_LINK_FDS
+[[ $link_fds_env =~ ^[0-9]+\ [0-9]+$ ]] || {
+	echo "run-vm: error: bad _SOD_LINK_FDS" >&2
+	exit 2
+}
+
+usage() {
+	sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+die() {
+	echo "run-vm: error: $*" >&2
+	exit 2
+}
+say() { echo "run-vm: $*"; }
+
+nvms=1
+script=
+script1=
+kver=
+kernel=
+mem=
+smp=1
+pvh=1
+timeout=300
+append=
+outdir=
+name=
+build=${SOFTODP_BUILD:-${BUILD:-$src/build}}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--vms) nvms=${2:?}; shift 2 ;;
+	--script) script=${2:?}; shift 2 ;;
+	--script1) script1=${2:?}; shift 2 ;;
+	--kver) kver=${2:?}; shift 2 ;;
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
+	--no-pvh) pvh=0; shift ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--append) append=${2?}; shift 2 ;;
+	--outdir) outdir=${2:?}; shift 2 ;;
+	--name) name=${2:?}; shift 2 ;;
+	--build) build=${2:?}; shift 2 ;;
+	-h | --help) usage ;;
+	*) echo "run-vm: unknown argument: $1" >&2; usage ;;
+	esac
+done
+
+[[ $nvms =~ ^[12]$ ]] || die "--vms must be 1 or 2"
+[ -n "$script" ] || usage
+if ! [[ $timeout =~ ^[0-9]+$ ]] || [ "$timeout" -eq 0 ]; then
+	die "--timeout must be a positive number of seconds"
+fi
+[ -z "$script1" ] || [ "$nvms" = 2 ] || die "--script1 needs --vms 2"
+
+if [ -z "$kver" ]; then
+	# The newest installed Debian kernel (never hard-coded).
+	kver=$(for k in /lib/modules/*-amd64; do
+		[ ! -e "$k/modules.dep" ] || echo "${k##*/}"
+	done | sort -V | tail -n 1)
+	[ -n "$kver" ] || die "no Debian *-amd64 kernel in /lib/modules"
+fi
+[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver"
+kernel=${kernel:-/boot/vmlinuz-$kver}
+[ -r "$kernel" ] || die "kernel image $kernel not readable"
+dbg=0
+case $kver in *-softodp-dbg) dbg=1 ;; esac
+if [ -z "$mem" ]; then
+	if [ $dbg = 1 ]; then mem=2048; else mem=1024; fi
+fi
+[[ $mem =~ ^[0-9]+$ ]] || die "--mem must be MiB"
+[[ $smp =~ ^[0-9]+$ ]] || die "--smp must be a number of vCPUs"
+if [ $dbg = 1 ]; then append="acpi=off${append:+ $append}"; fi
+
+# The guest sees the host's / except what it mounts over: refuse paths it
+# could not see.
+guest_visible() {
+	case $1/ in
+	/tmp/* | /run/* | /var/tmp/* | /dev/* | /proc/* | /sys/*) return 1 ;;
+	esac
+}
+abspath() { readlink -f -- "$1"; }
+mkdir -p "$build"
+build=$(abspath "$build")
+script=$(abspath "$script")
+[ -f "$script" ] || die "no guest script $script"
+scripts=("$script")
+if [ "$nvms" = 2 ]; then
+	if [ -n "$script1" ]; then
+		script1=$(abspath "$script1")
+		[ -f "$script1" ] || die "no guest script $script1"
+		scripts+=("$script1")
+	else
+		scripts+=("$script")
+	fi
+fi
+for p in "${scripts[@]}" "$build" "$src"; do
+	guest_visible "$p" || die "$p is hidden in the guest (tmpfs there); use a path elsewhere"
+done
+[[ $src != *[[:space:]]* ]] || die "the source path must not contain white space: $src"
+
+name=${name:-$(basename "$script" .sh)}
+outdir=${outdir:-$build/vm/runs/$name}
+mkdir -p "$outdir"
+outdir=$(abspath "$outdir")
+
+# One run per output directory at a time.
+exec 9>"$outdir/.run-vm.lock"
+flock -n 9 || die "$outdir is in use by another run (use --outdir or --name)"
+
+# Start clean: remove what an earlier run left (only our own files: the
+# caller may keep other files here).
+for ((i = 0; i < 2; i++)); do
+	rm -rf "${outdir:?}/vm$i" "$outdir/vm$i.exit" "$outdir/vm$i.env" \
+		"$outdir/console-vm$i.log" "$outdir/qemu-vm$i.log"
+done
+rm -rf "${outdir:?}/shared"
+mkdir -p "$outdir/shared/.barriers"
+for ((i = 0; i < nvms; i++)); do mkdir -p "$outdir/vm$i"; done
+
+initrd=$build/vm/initramfs-$kver.img
+"$vmdir/mkinitramfs.sh" "$kver" "$initrd" || die "building the initramfs failed"
+
+bootimg=$kernel
+if [ "$pvh" = 1 ]; then
+	bootimg=$("$vmdir/pvh-kernel.sh" "$kernel" "$build/vm/vmlinux-pvh-$kver") ||
+		die "preparing the kernel image failed"
+fi
+
+patterns=$vmdir/log-patterns.txt
+[ -r "$patterns" ] || die "no $patterns"
+
+q() { printf '%q' "$1"; }
+for ((i = 0; i < nvms; i++)); do
+	{
+		echo "export SOFTODP_SRC=$(q "$src")"
+		echo "export SOFTODP_BUILD=$(q "$build")"
+		echo "export SOFTODP_NVMS=$nvms"
+		echo "export SOFTODP_NAME=$(q "$name")"
+		echo "export SOFTODP_VM_SCRIPT=$(q "${scripts[$i]}")"
+	} >"$outdir/vm$i.env"
+done
+
+# --- QEMU
+pids=()   # PIDs of the `timeout` wrappers, one per VM
+t0=()     # start times ($EPOCHREALTIME)
+t1=()     # end times
+qrc=()    # exit status of the wrappers
+# shellcheck disable=SC2317 # (invoked by the EXIT trap)
+cleanup() {
+	local p
+	# TERM to `timeout`, which passes it on to its QEMU.
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The Ethernet link: one UDP socket per VM, connected to each other; see
+# udp-pair.pl, which started this script with them open.  With one VM the
+# second socket stays open here, unread: packets to it are dropped.
+read -r -a link_fds <<<"$link_fds_env"
+qemu_args() { # qemu_args INDEX FD
+	local i=$1
+	printf '%s\n' -machine q35 -accel tcg -smp "$smp" -m "$mem" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$bootimg" -initrd "$initrd" \
+		-append "console=ttyS0 quiet printk.time=1 panic=-1 rdinit=/init sod.init=$vmdir/guest-init.sh sod.idx=$i${append:+ $append}" \
+		-chardev "file,id=con,path=$outdir/console-vm$i.log" -serial chardev:con \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev "local,id=sodout,path=$outdir,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=sodout,mount_tag=sodout \
+		-netdev "dgram,id=n0,local.type=fd,local.str=$2" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:50:de:0$i"
+	# Extra QEMU arguments for experiments (split on white space).
+	# shellcheck disable=SC2086
+	[ -z "${SOFTODP_QEMU_EXTRA:-}" ] || printf '%s\n' $SOFTODP_QEMU_EXTRA
+}
+
+say "$name: $nvms VM(s), kernel $kver, ${mem} MiB, timeout ${timeout}s, output $outdir"
+for ((i = 0; i < nvms; i++)); do
+	fd=${link_fds[$i]}
+	other=${link_fds[$((1 - i))]}
+	mapfile -t args < <(qemu_args "$i" "$fd")
+	: >"$outdir/console-vm$i.log"
+	t0[i]=$EPOCHREALTIME
+	# pdeathsig: if this script is killed outright, its QEMUs die too.
+	# The QEMU gets its own end of the link only ({other}>&- closes the
+	# other end for it).
+	setpriv --pdeathsig KILL \
+		timeout --signal=TERM --kill-after=10 "$timeout" \
+		setpriv --pdeathsig KILL \
+		qemu-system-x86_64 "${args[@]}" \
+		</dev/null >"$outdir/qemu-vm$i.log" 2>&1 {other}>&- &
+	pids[i]=$!
+done
+
+# Wait for every VM (each is bounded by its `timeout`).
+left=("${pids[@]}")
+while [ ${#left[@]} -gt 0 ]; do
+	rc=0
+	wait -n -p done_pid "${left[@]}" || rc=$?
+	nl=()
+	for ((i = 0; i < nvms; i++)); do
+		if [ "${pids[$i]}" = "$done_pid" ]; then
+			t1[i]=$EPOCHREALTIME
+			qrc[i]=$rc
+		fi
+	done
+	for p in "${left[@]}"; do [ "$p" = "$done_pid" ] || nl+=("$p"); done
+	left=("${nl[@]}")
+done
+pids=()
+
+# --- verdict
+dt() { # dt START END -> seconds with one decimal
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+# kernel_hits FILE: "LINENO:text" of kernel log lines matching a pattern.
+kre=$(grep -vE '^[[:space:]]*(#|$)' "$patterns" | paste -sd '|')
+kernel_hits() {
+	[ -f "$1" ] || return 0
+	grep -naE "\[ *[0-9]+\.[0-9]+\].*($kre)" "$1" || true
+}
+# context FILE LINES...: print each hit with 3 lines before and 12 after,
+# at most 80 lines in all.
+context() {
+	local f=$1
+	shift
+	awk -v hits="$*" '
+		BEGIN { n = split(hits, h, " "); for (k = 1; k <= n; k++) { for (l = h[k] - 3; l <= h[k] + 12; l++) want[l] = 1; mark[h[k]] = 1 } }
+		want[FNR] { if (FNR > last + 1 && last) print "    ..."; printf "    %s %s\n", (mark[FNR] ? ">>" : "  "), $0; last = FNR; if (++shown >= 80) { print "    ... (cut)"; exit } }
+	' "$f"
+}
+
+join() { # join SEP WORDS...
+	local sep=$1 joined=$2 w
+	shift 2
+	for w in "$@"; do joined+="$sep$w"; done
+	printf '%s' "$joined"
+}
+
+fail=0
+reasons=()
+for ((i = 0; i < nvms; i++)); do
+	st=PASS
+	why=()
+	con=$outdir/console-vm$i.log
+	rc=${qrc[$i]:-?}
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why+=("timeout after ${timeout} s")
+	elif [ "$rc" != 0 ]; then
+		why+=("qemu exited $rc: $(tail -n 3 "$outdir/qemu-vm$i.log" | tr '\n' ' ')")
+	fi
+	if [ -f "$outdir/vm$i.exit" ]; then
+		ex=$(cat "$outdir/vm$i.exit")
+		[ "$ex" = 0 ] || why+=("guest script exited $ex")
+	else
+		why+=("no exit status from the guest script")
+	fi
+	hits=$(kernel_hits "$con")
+	src_log=$con
+	if [ -z "$hits" ]; then
+		hits=$(kernel_hits "$outdir/vm$i/dmesg.txt")
+		src_log=$outdir/vm$i/dmesg.txt
+	fi
+	[ -z "$hits" ] || why+=("kernel report in the log")
+
+	boot=-
+	if [ -f "$outdir/vm$i/started" ]; then
+		boot=$(dt "${t0[$i]}" "$(stat -c %.6Y "$outdir/vm$i/started")")
+	fi
+	total=$(dt "${t0[$i]}" "${t1[$i]}")
+	if [ ${#why[@]} -gt 0 ]; then
+		st=FAIL
+		fail=1
+	fi
+	msg="vm$i: $st  boot-to-script ${boot} s  total ${total} s"
+	[ ${#why[@]} -eq 0 ] || msg+="  ($(join '; ' "${why[@]}"))"
+	say "$msg"
+	[ $st = PASS ] || reasons+=("vm$i: $(join '; ' "${why[@]}")")
+
+	if [ -n "$hits" ]; then
+		say "vm$i: kernel report(s) in $src_log:"
+		cut -d: -f2- <<<"$hits" | head -n 10 | sed 's/^/    /'
+		say "vm$i: context:"
+		# shellcheck disable=SC2046
+		context "$src_log" $(cut -d: -f1 <<<"$hits" | head -n 10)
+	fi
+	if grep -q 'sod-init: FATAL' "$con" 2>/dev/null; then
+		grep -a 'sod-init: FATAL' "$con" | head -n 5 | sed "s/^/    vm$i: /"
+	fi
+	if [ ! -f "$outdir/vm$i.exit" ]; then
+		say "vm$i: last console lines ($con):"
+		tail -n 15 "$con" | sed 's/^/    /'
+	fi
+done
+
+if [ $fail = 0 ]; then
+	say "PASS $name"
+else
+	say "FAIL $name: $(join ' | ' "${reasons[@]}")"
+fi
+exit $fail

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Self-test of the VM harness (tests/vm/run-vm.sh) from the host.
+#
+#   tests/vm/selftest.sh [--kver KVER] [--build DIR]
+#
+# Prints one "PASS name" / "FAIL name: reason" / "SKIP name: reason" line
+# per case and exits non-zero if any case failed.  Each failing case checks
+# that run-vm.sh failed for the right reason (its output), not just that it
+# failed.  The timeout case runs in the background while the others run,
+# which also shows that two harness runs at once do not collide.
+# Run outputs: BUILD/vm/selftest/<case>/ (run.log is run-vm.sh's output).
+set -euo pipefail
+vmdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$vmdir/../.." && pwd)
+st=$vmdir/selftest
+
+kver=
+build=${SOFTODP_BUILD:-${BUILD:-$src/build}}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) kver=${2:?}; shift 2 ;;
+	--build) build=${2:?}; shift 2 ;;
+	*)
+		echo "usage: $0 [--kver KVER] [--build DIR]" >&2
+		exit 2
+		;;
+	esac
+done
+if [ -z "$kver" ]; then
+	kver=$(for k in /lib/modules/*-amd64; do
+		[ ! -e "$k/modules.dep" ] || echo "${k##*/}"
+	done | sort -V | tail -n 1)
+fi
+[ -n "$kver" ] || {
+	echo "FAIL setup: no *-amd64 kernel installed"
+	exit 1
+}
+mkdir -p "$build"
+build=$(readlink -f "$build")
+out=$build/vm/selftest
+mkdir -p "$out"
+
+t_start=$(date +%s)
+nfail=0
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1: $2"
+	nfail=$((nfail + 1))
+}
+skip() { echo "SKIP $1: $2"; }
+# show LOG: run-vm.sh's output, indented (never starts a line with PASS/FAIL)
+show() { sed 's/^/    | /' "$1"; }
+
+# run CASE [run-vm.sh args...]: run-vm.sh with its output in CASE/run.log;
+# sets rc.
+run() {
+	local c=$1
+	shift
+	mkdir -p "$out/$c"
+	rc=0
+	"$vmdir/run-vm.sh" --kver "$kver" --build "$build" --outdir "$out/$c" \
+		--name "selftest-$c" "$@" >"$out/$c/run.log.tmp" 2>&1 || rc=$?
+	mv "$out/$c/run.log.tmp" "$out/$c/run.log"
+}
+has() { grep -qE -- "$2" "$out/$1/run.log"; }
+boot_time() { sed -nE 's/.*vm0: [A-Z]+ +boot-to-script ([0-9.]+) s.*/\1/p' "$out/$1/run.log" | head -n 1; }
+
+# (d) in the background: a script that hangs must fail by timeout.
+hang_pid=
+(run timeout --script "$st/hang.sh" --timeout 30 && echo "$rc" >"$out/timeout.rc") &
+hang_pid=$!
+trap '[ -z "$hang_pid" ] || kill "$hang_pid" 2>/dev/null || true' EXIT
+
+# (a) a clean run.
+c="clean-run"
+run $c --script "$st/clean.sh"
+r=$out/$c/vm0/results
+if [ $rc -ne 0 ]; then
+	fail $c "run-vm.sh exited $rc"
+	show "$out/$c/run.log"
+elif ! has $c 'run-vm: PASS'; then
+	fail $c "no PASS line from run-vm.sh"
+elif [ ! -s "$r" ] || grep -q '^FAIL' "$r"; then
+	fail $c "guest checks failed: $(grep '^FAIL' "$r" 2>/dev/null | head -n 3 | tr '\n' ' ')"
+elif ! grep -qx 'PASS environment' "$r"; then
+	fail $c "guest did not see the SOFTODP_* variables"
+elif ! grep -qE '^PASS (writable /etc|make_writable /etc/libibverbs.d)$' "$r"; then
+	fail $c "guest root not writable"
+elif ! grep -q 'WARNING: userspace text' "$out/$c/console-vm0.log"; then
+	fail $c "the userspace WARNING: line is missing from the console"
+else
+	pass $c
+	echo "  $c: boot-to-script $(boot_time $c) s, $(grep -o 'root [a-z]*' "$out/$c/console-vm0.log" | head -n 1)"
+fi
+
+# (b) a guest script that exits 3.
+c="script-exit-status"
+run $c --script "$st/exit3.sh"
+if [ $rc -eq 0 ]; then
+	fail $c "run-vm.sh exited 0"
+elif ! has $c 'vm0: FAIL.*guest script exited 3'; then
+	fail $c "run-vm.sh failed, but not for the exit status"
+	show "$out/$c/run.log"
+elif has $c 'kernel report in|timeout after|no exit status'; then
+	fail $c "run-vm.sh reported other failures too"
+	show "$out/$c/run.log"
+else
+	pass $c
+fi
+
+# (c) a kernel warning from a test-only module.
+c="kernel-warning"
+kdir=/lib/modules/$kver/build
+kmod=$build/vm/selftest-kmod/$kver
+if [ ! -d "$kdir" ]; then
+	skip $c "no kernel headers for $kver ($kdir)"
+elif ! make -s -f "$st/Makefile" KVER="$kver" KDIR="$kdir" O_DIR="$kmod" \
+	>"$out/kmod-build.log" 2>&1 || [ ! -f "$kmod/sod_warn.ko" ]; then
+	fail $c "building sod_warn.ko failed (see $out/kmod-build.log)"
+	tail -n 20 "$out/kmod-build.log" | sed 's/^/    | /'
+else
+	run $c --script "$st/warn.sh"
+	if [ $rc -eq 0 ]; then
+		fail $c "run-vm.sh exited 0"
+		show "$out/$c/run.log"
+	elif ! has $c 'vm0: FAIL.*kernel report'; then
+		fail $c "run-vm.sh failed, but not for a kernel report"
+		show "$out/$c/run.log"
+	elif ! has $c 'WARNING:.*sod_warn'; then
+		fail $c "run-vm.sh did not print the WARNING line"
+		show "$out/$c/run.log"
+	elif has $c 'guest script exited|timeout after|no exit status'; then
+		fail $c "run-vm.sh reported other failures too (the guest script should exit 0)"
+		show "$out/$c/run.log"
+	else
+		pass $c
+	fi
+fi
+
+# (e) two VMs: ping over the link, exchange files through the shared dir.
+c="two-vms"
+run $c --vms 2 --script "$st/two.sh"
+o=$out/$c
+if [ $rc -ne 0 ]; then
+	fail $c "run-vm.sh exited $rc"
+	show "$o/run.log"
+elif grep -q '^FAIL' "$o/vm0/results" "$o/vm1/results" ||
+	[ "$(cat "$o/vm0/results" "$o/vm1/results" | grep -c '^PASS')" -ne 10 ]; then
+	fail $c "guest checks: $(cat "$o"/vm?/results | grep -v '^PASS' | head -n 3 | tr '\n' ' ')"
+elif ! cmp -s "$o/vm0/my-token" "$o/vm1/peer-token" ||
+	! cmp -s "$o/vm1/my-token" "$o/vm0/peer-token"; then
+	fail $c "the files exchanged through the shared directory do not match"
+else
+	pass $c
+	echo "  $c: boot-to-script $(sed -nE 's/.*(vm[01]): PASS +boot-to-script ([0-9.]+) s.*/\1 \2 s/p' "$o/run.log" | tr '\n' ' ')"
+fi
+
+# (d) collect the background run.
+c="timeout"
+wait "$hang_pid" || true
+hang_pid=
+rc=$(cat "$out/timeout.rc" 2>/dev/null || echo 0)
+rm -f "$out/timeout.rc"
+if [ ! -f "$out/$c/run.log" ]; then
+	fail $c "no output from run-vm.sh"
+elif [ "$rc" -eq 0 ]; then
+	fail $c "run-vm.sh exited 0"
+	show "$out/$c/run.log"
+elif ! has $c 'vm0: FAIL.*timeout after 30 s'; then
+	fail $c "run-vm.sh failed, but not by timeout"
+	show "$out/$c/run.log"
+elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
+	fail $c "QEMU still running after run-vm.sh returned"
+else
+	pass $c
+fi
+
+echo "selftest: $nfail failed; $(($(date +%s) - t_start)) s in all (kernel $kver)"
+[ $nfail -eq 0 ]
