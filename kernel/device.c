@@ -4,7 +4,6 @@
  */
 #include <linux/module.h>
 #include <net/addrconf.h>
-#include <rdma/ib_addr.h>
 #include <rdma/ib_mad.h>
 
 #include "softodp.h"
@@ -55,19 +54,16 @@ static int sod_query_port(struct ib_device *ibdev, u32 port,
 {
 	struct sod_dev *sdev = to_sod_dev(ibdev);
 	struct net_device *ndev = sdev->ndev;
-	enum ib_mtu mtu = iboe_get_mtu(READ_ONCE(ndev->mtu));
 
 	attr->state = READ_ONCE(sdev->port_state);
 	attr->max_mtu = IB_MTU_4096;
-	attr->active_mtu = IB_MTU_256;
+	attr->active_mtu = sod_active_mtu(READ_ONCE(ndev->mtu));
 	attr->gid_tbl_len = SOD_GID_TBL_LEN;
 	attr->port_cap_flags = IB_PORT_CM_SUP;
 	attr->max_msg_sz = SOD_MAX_MSG_SIZE;
 	attr->pkey_tbl_len = 1;
 	attr->max_vl_num = 1;
 	attr->phys_state = IB_PORT_PHYS_STATE_DISABLED;
-	if (mtu)
-		attr->active_mtu = min(mtu, IB_MTU_4096);
 	if (attr->state == IB_PORT_ACTIVE)
 		attr->phys_state = IB_PORT_PHYS_STATE_LINK_UP;
 	else if (dev_get_flags(ndev) & IFF_UP)

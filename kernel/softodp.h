@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/xarray.h>
+#include <rdma/ib_addr.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/softodp-abi.h>
 
@@ -114,6 +115,18 @@ static inline struct sod_mmap_entry *
 to_sod_mmap_entry(struct rdma_user_mmap_entry *e)
 {
 	return container_of(e, struct sod_mmap_entry, rdma_entry);
+}
+
+/*
+ * sod_active_mtu - the largest IB MTU whose RoCEv2 packets fit in a netdev
+ * MTU of @netdev_mtu bytes, at least 256 and at most 4096.  Pure; any
+ * context.
+ */
+static inline enum ib_mtu sod_active_mtu(int netdev_mtu)
+{
+	enum ib_mtu mtu = iboe_get_mtu(netdev_mtu);
+
+	return mtu ? min(mtu, IB_MTU_4096) : IB_MTU_256;
 }
 
 /* Debug logging: dynamic debug only, prefixed with the device name. */

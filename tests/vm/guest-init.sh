@@ -47,11 +47,13 @@ BB=/bin/busybox
 
 idx=
 loglevel=7
+keep=()
 read -r -a cmdline </proc/cmdline
 for a in "${cmdline[@]}"; do
 	case $a in
 	sod.idx=*) idx=${a#sod.idx=} ;;
 	sod.loglevel=*) loglevel=${a#sod.loglevel=} ;;
+	sod.keep=*) IFS=, read -r -a keep <<<"${a#sod.keep=}" ;;
 	sod.trace=1)
 		PS4='+ ${EPOCHREALTIME} '
 		set -x
@@ -85,12 +87,20 @@ for f in fd:/proc/self/fd stdin:/proc/self/fd/0 stdout:/proc/self/fd/1 stderr:/p
 done
 mnt devpts /dev/pts gid=5,mode=620,ptmxmode=666
 mnt tmpfs /dev/shm mode=1777,nosuid,nodev
+# Host directories under /tmp or /var/tmp that the run needs (sod.keep=)
+# are parked on /dev before the tmpfs hides them, then moved back.
+for i in "${!keep[@]}"; do
+	sh_cmds+=("mkdir -p /dev/.sodkeep$i; mount --bind ${keep[$i]} /dev/.sodkeep$i")
+done
 mnt tmpfs /tmp mode=1777,nosuid,nodev
 mnt tmpfs /run mode=0755,nosuid,nodev
 sh_cmds+=("mkdir -p /run/lock")
 if [ "${SOD_ROOT_MODE:-ro}" != overlay ]; then
 	mnt tmpfs /var/tmp mode=1777,nosuid,nodev
 fi
+for i in "${!keep[@]}"; do
+	sh_cmds+=("mkdir -p ${keep[$i]}; mount --move /dev/.sodkeep$i ${keep[$i]}; rmdir /dev/.sodkeep$i")
+done
 mnt debugfs /sys/kernel/debug
 mnt tracefs /sys/kernel/tracing
 share=/run/sodshared

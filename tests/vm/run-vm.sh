@@ -95,11 +95,22 @@ fi
 if [ $dbg = 1 ]; then append="acpi=off${append:+ $append}"; fi
 
 # The guest sees the host's / except what it mounts over: refuse paths it
-# could not see.
+# could not see.  /tmp and /var/tmp are tmpfs in the guest too, but a path
+# there (e.g. a CI clone in /tmp) is kept visible: guest-init bind-mounts
+# it back over the tmpfs (sod.keep=).
 guest_visible() {
 	case $1/ in
-	/tmp/* | /run/* | /var/tmp/* | /dev/* | /proc/* | /sys/*) return 1 ;;
+	/run/* | /dev/* | /proc/* | /sys/*) return 1 ;;
 	esac
+}
+keep=
+keep_path() { # keep_path DIR: have the guest keep DIR visible if under a tmpfs
+	local k
+	case $1/ in /tmp/* | /var/tmp/*) ;; *) return 0 ;; esac
+	for k in ${keep//,/ }; do
+		case $1/ in "$k"/*) return 0 ;; esac
+	done
+	keep=${keep:+$keep,}$1
 }
 abspath() { readlink -f -- "$1"; }
 mkdir -p "$build"
@@ -120,6 +131,10 @@ for p in "${scripts[@]}" "$build" "$src"; do
 	guest_visible "$p" || die "$p is hidden in the guest (tmpfs there); use a path elsewhere"
 done
 [[ $src != *[[:space:]]* ]] || die "the source path must not contain white space: $src"
+[[ $build != *[[:space:],]* ]] || die "the build path must not contain white space or commas: $build"
+keep_path "$src"
+keep_path "$build"
+for p in "${scripts[@]}"; do keep_path "$(dirname "$p")"; done
 
 name=${name:-$(basename "$script" .sh)}
 outdir=${outdir:-$build/vm/runs/$name}
@@ -188,7 +203,7 @@ qemu_args() { # qemu_args INDEX FD
 	printf '%s\n' -machine q35 -accel tcg -smp "$smp" -m "$mem" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$bootimg" -initrd "$initrd" \
-		-append "console=ttyS0 quiet printk.time=1 panic=-1 rdinit=/init sod.init=$vmdir/guest-init.sh sod.idx=$i${append:+ $append}" \
+		-append "console=ttyS0 quiet printk.time=1 panic=-1 rdinit=/init sod.init=$vmdir/guest-init.sh sod.idx=$i${keep:+ sod.keep=$keep}${append:+ $append}" \
 		-chardev "file,id=con,path=$outdir/console-vm$i.log" -serial chardev:con \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
