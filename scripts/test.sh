@@ -3,16 +3,29 @@
 #
 #   scripts/test.sh [--only REGEX] [--no-deps]
 #
-# Installs what it needs, builds everything (provider, tests, softodp.ko),
-# runs the host unit tests, the static checks, the VM harness self-test and
-# every VM test case in tests/vm/cases/, and ends with one line
+# Installs what it needs, builds everything (provider, tests, softodp.ko for
+# each kernel), runs the host unit tests and static checks, then the VM
+# suite in two tiers, and ends with one line
 # "N passed, N failed, N skipped".  Exits non-zero if anything failed.
+#
+#   stock tier  the installed Debian kernel: VM harness self-test, every
+#               case in tests/vm/cases/.
+#   debug tier  the debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault
+#               injection, KUnit; scripts/debug-kernel.sh provides it):
+#               the harness's planted-bug self-test, then every case whose
+#               header does not say "# tiers: stock".  Results are prefixed
+#               "debug:".  Without a debug kernel the tier is skipped, and
+#               the summary says so.
 #
 # Every check is one named result; a VM case contributes the results its
 # guest script reported plus one result for the run itself (boot, clean
-# kernel log, exit status, no timeout).
+# kernel log incl. kmemleak on the debug kernel, exit status, no timeout).
 #
-# Env: BUILD (default <repo>/build), KVER (default: installed *-amd64).
+# Env: BUILD (default <repo>/build), KVER (default: installed *-amd64),
+#      SOFTODP_DEBUG_TIER=0 to skip the debug tier,
+#      SOFTODP_VM_JOBS how many VM cases run at once (default: CPUs),
+#      SOFTODP_DEBUG_KERNEL_DIR / SOFTODP_BUILD_DEBUG_KERNEL (see
+#      scripts/debug-kernel.sh).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
@@ -66,6 +79,9 @@ summary() {
 		grep '^FAIL ' "$ledger" | sed 's/^/  /'
 	fi
 	echo "total time: $(($(date +%s) - t0))s; results in $res"
+	if grep -q '^SKIP debug:tier' "$ledger"; then
+		echo "note: $(sed -n 's/^SKIP debug:tier: //p' "$ledger")"
+	fi
 	echo "$p passed, $f failed, $s skipped"
 	[ "$f" -eq 0 ]
 }
@@ -81,9 +97,18 @@ if [ "$deps" = 1 ]; then
 fi
 KVER=${KVER:-$(sod_default_kver)}
 export KVER
+DBG_KVER=
+if [ "${SOFTODP_DEBUG_TIER:-1}" = 0 ]; then
+	dbg_why="SOFTODP_DEBUG_TIER=0"
+elif DBG_KVER=$("$src/scripts/debug-kernel.sh" ensure 2>"$res/debug-kernel.log"); then
+	echo "debug kernel: $DBG_KVER"
+else
+	DBG_KVER=
+	dbg_why=$(tail -n 1 "$res/debug-kernel.log")
+fi
 
 step "build"
-if "$src/scripts/build.sh" "$KVER" >"$res/build.log" 2>&1; then
+if "$src/scripts/build.sh" "$KVER" $DBG_KVER >"$res/build.log" 2>&1; then
 	record PASS build
 else
 	tail -n 40 "$res/build.log"
@@ -94,7 +119,7 @@ fi
 
 # ---------------------------------------------------------------- host
 step "host unit tests"
-if wanted '^unit:'; then
+if wanted unit:; then
 	(cd "$BUILD" && ctest --output-on-failure) >"$res/ctest.log" 2>&1
 	# "  1/5 Test  #1: abi_layout .......   Passed    0.00 sec"
 	sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.+ *(\*\*\*)?([A-Za-z]+).*/\3 \1/p' \
@@ -110,7 +135,7 @@ if wanted '^unit:'; then
 fi
 
 step "static checks"
-if wanted '^static:'; then
+if wanted static:; then
 	if "$src/scripts/checkpatch.sh" >"$res/checkpatch.log" 2>&1; then
 		record PASS static:checkpatch
 	else
@@ -120,44 +145,83 @@ if wanted '^static:'; then
 fi
 
 # ---------------------------------------------------------------- VMs
-step "VM harness self-test"
-if wanted '^harness:'; then
-	"$src/tests/vm/selftest.sh" >"$res/harness.log" 2>&1
-	rc=$?
-	import_results harness: "$res/harness.log"
-	[ $rc -eq 0 ] || grep -q '^FAIL ' "$res/harness.log" ||
-		record FAIL harness:selftest "exit $rc (see $res/harness.log)"
-fi
-
 # case_opt FILE KEY DEFAULT: read "# KEY: value" from a case's header.
 case_opt() {
 	local v
-	v=$(sed -nE "s/^# $2: *([^ ]+).*/\1/p" "$1" | head -n 1)
+	v=$(sed -nE "s/^# $2: *(.+)$/\1/p" "$1" | head -n 1)
 	echo "${v:-$3}"
 }
 
-for c in "$src"/tests/vm/cases/*.sh; do
-	name=$(basename "$c" .sh)
-	case $name in _*) continue ;; esac
-	wanted "^vm:$name" || continue
-	step "VM case $name"
-	out=$res/vm/$name
+# run_case TIER KVER NAME FILE: one VM case; output in $res/vm-TIER/NAME/.
+run_case() {
+	local tier=$1 kver=$2 name=$3 c=$4 out=$res/vm-$1/$3 rc=0
 	mkdir -p "$out"
 	"$src/tests/vm/run-vm.sh" --vms "$(case_opt "$c" vms 1)" \
-		--timeout "$(case_opt "$c" timeout 300)" --kver "$KVER" \
-		--script "$c" --outdir "$out" --name "$name" >"$out/run.log" 2>&1
-	rc=$?
-	cat "$out/run.log"
-	for r in "$out"/vm*/results; do
-		[ -f "$r" ] || continue
-		vm=$(basename "$(dirname "$r")")
-		import_results "vm:$name:$vm:" "$r"
+		--timeout "$(case_opt "$c" "timeout-$tier" "$(case_opt "$c" timeout 300)")" \
+		--kver "$kver" --script "$c" --outdir "$out" \
+		--name "$tier-$name" >"$out/run.log" 2>&1 || rc=$?
+	echo "$rc" >"$out/rc"
+}
+
+# run_cases TIER KVER PREFIX: every VM case of the tier, on that kernel,
+# SOFTODP_VM_JOBS at a time (default: one per CPU; each VM has one vCPU).
+run_cases() {
+	local tier=$1 kver=$2 prefix=$3 jobs=${SOFTODP_VM_JOBS:-$(nproc)}
+	local c name out r vm names=() running=0
+	for c in "$src"/tests/vm/cases/*.sh; do
+		name=$(basename "$c" .sh)
+		case $name in _*) continue ;; esac
+		wanted "${prefix}vm:$name" || continue
+		if [[ " $(case_opt "$c" tiers "stock debug") " != *" $tier "* ]]; then
+			record SKIP "${prefix}vm:$name" "not run in the $tier tier (case header: tiers: $(case_opt "$c" tiers ""))"
+			continue
+		fi
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		step "$tier VM case $name (started)"
+		run_case "$tier" "$kver" "$name" "$c" &
+		running=$((running + 1))
+		names+=("$name")
 	done
-	if [ $rc -eq 0 ]; then
-		record PASS "vm:$name"
-	else
-		record FAIL "vm:$name" "VM run failed (exit $rc, see $out)"
-	fi
-done
+	wait
+	for name in "${names[@]}"; do
+		out=$res/vm-$tier/$name
+		echo "--- $tier VM case $name"
+		cat "$out/run.log"
+		for r in "$out"/vm*/results; do
+			[ -f "$r" ] || continue
+			vm=$(basename "$(dirname "$r")")
+			import_results "${prefix}vm:$name:$vm:" "$r"
+		done
+		if [ "$(cat "$out/rc" 2>/dev/null)" = 0 ]; then
+			record PASS "${prefix}vm:$name"
+		else
+			record FAIL "${prefix}vm:$name" "VM run failed (exit $(cat "$out/rc" 2>/dev/null), see $out)"
+		fi
+	done
+}
+
+# selftest TIER KVER PREFIX [CASES]: the VM harness's self-test.
+selftest() {
+	local tier=$1 kver=$2 prefix=$3 rc=0 log=$res/harness-$1.log
+	wanted "${prefix}harness:" || return 0
+	step "$tier VM harness self-test"
+	"$src/tests/vm/selftest.sh" --kver "$kver" ${4:+--cases "$4"} >"$log" 2>&1 || rc=$?
+	import_results "${prefix}harness:" "$log"
+	[ $rc -eq 0 ] || grep -q '^FAIL ' "$log" ||
+		record FAIL "${prefix}harness:selftest" "exit $rc (see $log)"
+}
+
+selftest stock "$KVER" ""
+run_cases stock "$KVER" ""
+
+if [ -n "$DBG_KVER" ]; then
+	selftest debug "$DBG_KVER" debug: clean-run,planted-uaf,planted-sleep,planted-leak
+	run_cases debug "$DBG_KVER" debug:
+else
+	record SKIP "debug:tier" "debug tier skipped: $dbg_why"
+fi
 
 summary

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Self-test of the VM harness (tests/vm/run-vm.sh) from the host.
 #
-#   tests/vm/selftest.sh [--kver KVER] [--build DIR]
+#   tests/vm/selftest.sh [--kver KVER] [--build DIR] [--cases A,B,...]
+#
+# Cases: clean-run script-exit-status kernel-warning two-vms timeout (the
+# default set), and, for a debug kernel, planted-uaf planted-sleep
+# planted-leak: a test-only module commits a use-after-free, a sleep under
+# a spinlock or a leak, and the run must fail on KASAN's, the atomic-sleep
+# check's or kmemleak's report.
 #
 # Prints one "PASS name" / "FAIL name: reason" / "SKIP name: reason" line
 # per case and exits non-zero if any case failed.  Each failing case checks
@@ -16,12 +22,14 @@ st=$vmdir/selftest
 
 kver=
 build=${SOFTODP_BUILD:-${BUILD:-$src/build}}
+cases=clean-run,script-exit-status,kernel-warning,two-vms,timeout
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=${2:?}; shift 2 ;;
 	--build) build=${2:?}; shift 2 ;;
+	--cases) cases=${2:?}; shift 2 ;;
 	*)
-		echo "usage: $0 [--kver KVER] [--build DIR]" >&2
+		echo "usage: $0 [--kver KVER] [--build DIR] [--cases A,B,...]" >&2
 		exit 2
 		;;
 	esac
@@ -41,6 +49,7 @@ out=$build/vm/selftest
 mkdir -p "$out"
 
 t_start=$(date +%s)
+want() { [[ ,$cases, == *,$1,* ]]; }
 nfail=0
 pass() { echo "PASS $1"; }
 fail() {
@@ -67,12 +76,27 @@ boot_time() { sed -nE 's/.*vm0: [A-Z]+ +boot-to-script ([0-9.]+) s.*/\1/p' "$out
 
 # (d) in the background: a script that hangs must fail by timeout.
 hang_pid=
-(run timeout --script "$st/hang.sh" --timeout 30 && echo "$rc" >"$out/timeout.rc") &
-hang_pid=$!
+if want timeout; then
+	(run timeout --script "$st/hang.sh" --timeout 30 && echo "$rc" >"$out/timeout.rc") &
+	hang_pid=$!
+fi
 trap '[ -z "$hang_pid" ] || kill "$hang_pid" 2>/dev/null || true' EXIT
+
+# The test-only module that commits deliberate bugs (sod_warn.ko).
+kdir=/lib/modules/$kver/build
+kmod=$build/vm/selftest-kmod/$kver
+kmod_ok=
+build_kmod() {
+	[ -z "$kmod_ok" ] || return "$kmod_ok"
+	kmod_ok=0
+	make -s -f "$st/Makefile" KVER="$kver" KDIR="$kdir" O_DIR="$kmod" \
+		>"$out/kmod-build.log" 2>&1 && [ -f "$kmod/sod_warn.ko" ] || kmod_ok=1
+	return "$kmod_ok"
+}
 
 # (a) a clean run.
 c="clean-run"
+if want $c; then
 run $c --script "$st/clean.sh"
 r=$out/$c/vm0/results
 if [ $rc -ne 0 ]; then
@@ -92,9 +116,11 @@ else
 	pass $c
 	echo "  $c: boot-to-script $(boot_time $c) s, $(grep -o 'root [a-z]*' "$out/$c/console-vm0.log" | head -n 1)"
 fi
+fi
 
 # (b) a guest script that exits 3.
 c="script-exit-status"
+if want $c; then
 run $c --script "$st/exit3.sh"
 if [ $rc -eq 0 ]; then
 	fail $c "run-vm.sh exited 0"
@@ -107,15 +133,15 @@ elif has $c 'kernel report in|timeout after|no exit status'; then
 else
 	pass $c
 fi
+fi
 
 # (c) a kernel warning from a test-only module.
 c="kernel-warning"
-kdir=/lib/modules/$kver/build
-kmod=$build/vm/selftest-kmod/$kver
-if [ ! -d "$kdir" ]; then
+if ! want $c; then
+	:
+elif [ ! -d "$kdir" ]; then
 	skip $c "no kernel headers for $kver ($kdir)"
-elif ! make -s -f "$st/Makefile" KVER="$kver" KDIR="$kdir" O_DIR="$kmod" \
-	>"$out/kmod-build.log" 2>&1 || [ ! -f "$kmod/sod_warn.ko" ]; then
+elif ! build_kmod; then
 	fail $c "building sod_warn.ko failed (see $out/kmod-build.log)"
 	tail -n 20 "$out/kmod-build.log" | sed 's/^/    | /'
 else
@@ -137,8 +163,41 @@ else
 	fi
 fi
 
+# (f) planted bugs, for a debug kernel: each must fail the run with the
+# detector's own report, and for no other reason.
+planted() { # planted CASE SCRIPT REPORT-REGEX
+	local c=$1
+	want "$c" || return 0
+	if [ ! -d "$kdir" ]; then
+		skip "$c" "no kernel headers for $kver ($kdir)"
+	elif ! build_kmod; then
+		fail "$c" "building sod_warn.ko failed (see $out/kmod-build.log)"
+		return 0
+	fi
+	run "$c" --script "$st/$2"
+	if [ "$rc" -eq 0 ]; then
+		fail "$c" "run-vm.sh exited 0"
+		show "$out/$c/run.log"
+	elif ! has "$c" 'vm0: FAIL.*kernel report'; then
+		fail "$c" "run-vm.sh failed, but not for a kernel report"
+		show "$out/$c/run.log"
+	elif ! has "$c" "$3"; then
+		fail "$c" "run-vm.sh did not print the expected report ($3)"
+		show "$out/$c/run.log"
+	elif has "$c" 'vm0: FAIL .*(guest script exited|timeout after|no exit status)'; then
+		fail "$c" "run-vm.sh reported other failures too"
+		show "$out/$c/run.log"
+	else
+		pass "$c"
+	fi
+}
+planted planted-uaf bug-uaf.sh 'KASAN: .*use-after-free'
+planted planted-sleep bug-sleep.sh 'sleeping function called from invalid context'
+planted planted-leak bug-leak.sh 'unreferenced object 0x'
+
 # (e) two VMs: ping over the link, exchange files through the shared dir.
 c="two-vms"
+if want $c; then
 run $c --vms 2 --script "$st/two.sh"
 o=$out/$c
 if [ $rc -ne 0 ]; then
@@ -154,9 +213,11 @@ else
 	pass $c
 	echo "  $c: boot-to-script $(sed -nE 's/.*(vm[01]): PASS +boot-to-script ([0-9.]+) s.*/\1 \2 s/p' "$o/run.log" | tr '\n' ' ')"
 fi
+fi
 
 # (d) collect the background run.
 c="timeout"
+if want $c; then
 wait "$hang_pid" || true
 hang_pid=
 rc=$(cat "$out/timeout.rc" 2>/dev/null || echo 0)
@@ -173,6 +234,7 @@ elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
 	fail $c "QEMU still running after run-vm.sh returned"
 else
 	pass $c
+fi
 fi
 
 echo "selftest: $nfail failed; $(($(date +%s) - t_start)) s in all (kernel $kver)"

@@ -24,3 +24,10 @@ sod_dev_count() {
 	done
 	echo "$n"
 }
+
+# True if the kernel can make veth pairs (the debug kernel cannot).
+sod_have_veth() {
+	modprobe -q veth 2>/dev/null
+	ip link add sodprobe0 type veth peer name sodprobe1 2>/dev/null || return 1
+	ip link del sodprobe0
+}

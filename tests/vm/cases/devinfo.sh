@@ -4,6 +4,7 @@
 # the provider loaded from its installed location.
 # vms: 1
 # timeout: 300
+# timeout-debug: 900
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$(dirname "$0")/_softodp.sh"

@@ -3,6 +3,7 @@
 # contexts, many PDs held at once, and a process killed while holding PDs.
 # vms: 1
 # timeout: 300
+# timeout-debug: 900
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$(dirname "$0")/_softodp.sh"

@@ -3,6 +3,7 @@
 # (IPv4 and IPv6 ping) and each device's GID table holds its own addresses.
 # vms: 2
 # timeout: 300
+# timeout-debug: 900
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$(dirname "$0")/_softodp.sh"
