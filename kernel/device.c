@@ -2,7 +2,9 @@
 /*
  * softodp: device and port attributes, sysfs identity, registration.
  */
+#include <linux/ethtool.h>
 #include <linux/module.h>
+#include <linux/rtnetlink.h>
 #include <net/addrconf.h>
 #include <rdma/ib_mad.h>
 
@@ -46,6 +48,25 @@ static int sod_query_device(struct ib_device *ibdev,
 }
 
 /*
+ * sod_port_speed - the link rate of the netdev as IB width and speed.  A
+ * netdev that does not know its speed (virtio, veth) counts as 1 Gb/s,
+ * quietly: that is normal for virtual NICs.  Process context, takes rtnl.
+ */
+static void sod_port_speed(struct net_device *ndev, u16 *speed, u8 *width)
+{
+	struct ethtool_link_ksettings ks;
+	u32 mbps = SPEED_1000;
+
+	rtnl_lock();
+	if (ndev->reg_state == NETREG_REGISTERED &&
+	    !__ethtool_get_link_ksettings(ndev, &ks) &&
+	    ks.base.speed != (u32)SPEED_UNKNOWN && ks.base.speed)
+		mbps = ks.base.speed;
+	rtnl_unlock();
+	sod_eth_speed_to_ib(mbps, speed, width);
+}
+
+/*
  * sod_query_port - ops.query_port.  Process context, may sleep (the link
  * speed query takes rtnl).  @attr comes zeroed from the core.
  */
@@ -69,8 +90,8 @@ static int sod_query_port(struct ib_device *ibdev, u32 port,
 	else if (dev_get_flags(ndev) & IFF_UP)
 		attr->phys_state = IB_PORT_PHYS_STATE_POLLING;
 
-	return ib_get_eth_speed(ibdev, port, &attr->active_speed,
-				&attr->active_width);
+	sod_port_speed(ndev, &attr->active_speed, &attr->active_width);
+	return 0;
 }
 
 /* ops.query_pkey: the single default P_Key.  Any context. */
@@ -157,14 +178,14 @@ static const struct ib_device_ops sod_dev_ops = {
 };
 
 /*
- * sod_dev_register - fill in the device and register it with the core.
- * Process context, may sleep; no driver lock held.  On failure the caller
- * deallocates the device.
+ * sod_dev_setup - fill in a freshly allocated device: identity and ops.
+ * Cannot fail.  Must run before any step of newlink that can fail, so that
+ * the error path's ib_dealloc_device() finds ops.dealloc_driver set and
+ * undoes what was done.  Process context.
  */
-int sod_dev_register(struct sod_dev *sdev, const char *name)
+void sod_dev_setup(struct sod_dev *sdev)
 {
 	struct ib_device *ibdev = &sdev->ibdev;
-	int err;
 
 	strscpy(ibdev->node_desc, SOD_DRV_NAME, sizeof(ibdev->node_desc));
 	ibdev->node_type = RDMA_NODE_IB_CA;
@@ -175,6 +196,17 @@ int sod_dev_register(struct sod_dev *sdev, const char *name)
 
 	ib_set_device_ops(ibdev, &sod_dev_ops);
 	ib_set_device_ops(ibdev, &sod_verbs_ops);
+}
+
+/*
+ * sod_dev_register - register the device with the core.
+ * Process context, may sleep; no driver lock held.  On failure the caller
+ * deallocates the device.
+ */
+int sod_dev_register(struct sod_dev *sdev, const char *name)
+{
+	struct ib_device *ibdev = &sdev->ibdev;
+	int err;
 
 	err = ib_device_set_netdev(ibdev, sdev->ndev, 1);
 	if (err)

@@ -121,6 +121,8 @@ static int sod_newlink(const char *ibdev_name, struct net_device *ndev)
 	netdev_hold(ndev, &sdev->ndev_tracker, GFP_KERNEL);
 	sdev->net = dev_net(ndev);
 	sdev->port_state = IB_PORT_NOP;
+	/* From here on every error path goes through sod_dev_dealloc(). */
+	sod_dev_setup(sdev);
 
 	/*
 	 * Join the list under rtnl so that the netdev cannot start

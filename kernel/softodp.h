@@ -129,6 +129,41 @@ static inline enum ib_mtu sod_active_mtu(int netdev_mtu)
 	return mtu ? min(mtu, IB_MTU_4096) : IB_MTU_256;
 }
 
+/*
+ * sod_eth_speed_to_ib - express an Ethernet speed of @mbps Mb/s as the IB
+ * link width and per-lane speed whose product is closest from above (the
+ * usual RoCE convention), so that tools show a sensible rate.  Pure.
+ */
+static inline void sod_eth_speed_to_ib(u32 mbps, u16 *speed, u8 *width)
+{
+	static const struct {
+		u32 max_mbps;
+		u16 speed;
+		u8 width;
+	} map[] = {
+		{ 2500, IB_SPEED_SDR, IB_WIDTH_1X },	/* 2.5 Gb/s */
+		{ 5000, IB_SPEED_DDR, IB_WIDTH_1X },	/* 5 */
+		{ 10000, IB_SPEED_FDR10, IB_WIDTH_1X },	/* 10 */
+		{ 20000, IB_SPEED_DDR, IB_WIDTH_4X },	/* 20 */
+		{ 25000, IB_SPEED_EDR, IB_WIDTH_1X },	/* 25 */
+		{ 40000, IB_SPEED_FDR10, IB_WIDTH_4X },	/* 40 */
+		{ 50000, IB_SPEED_HDR, IB_WIDTH_1X },	/* 50 */
+		{ 100000, IB_SPEED_EDR, IB_WIDTH_4X },	/* 100 */
+		{ 200000, IB_SPEED_HDR, IB_WIDTH_4X },	/* 200 */
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		if (mbps <= map[i].max_mbps) {
+			*speed = map[i].speed;
+			*width = map[i].width;
+			return;
+		}
+	}
+	*speed = IB_SPEED_NDR;				/* 400 */
+	*width = IB_WIDTH_4X;
+}
+
 /* Debug logging: dynamic debug only, prefixed with the device name. */
 #define sod_dbg(sdev, fmt, ...) \
 	ibdev_dbg(&(sdev)->ibdev, "%s: " fmt, __func__, ##__VA_ARGS__)
@@ -137,6 +172,7 @@ static inline enum ib_mtu sod_active_mtu(int netdev_mtu)
 void sod_dev_dealloc(struct ib_device *ibdev);
 
 /* device.c */
+void sod_dev_setup(struct sod_dev *sdev);
 int sod_dev_register(struct sod_dev *sdev, const char *name);
 enum ib_port_state sod_ndev_port_state(struct net_device *ndev);
 

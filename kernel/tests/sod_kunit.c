@@ -60,9 +60,44 @@ static void sod_test_active_mtu_monotonic(struct kunit *test)
 	}
 }
 
+/* Mb/s -> (IB speed, width): rate in Gb/s = lane rate * lanes. */
+static void sod_test_eth_speed(struct kunit *test)
+{
+	static const struct {
+		u32 mbps;
+		u16 speed;
+		u8 width;
+	} cases[] = {
+		{ 10, IB_SPEED_SDR, IB_WIDTH_1X },
+		{ 1000, IB_SPEED_SDR, IB_WIDTH_1X },
+		{ 2500, IB_SPEED_SDR, IB_WIDTH_1X },
+		{ 2501, IB_SPEED_DDR, IB_WIDTH_1X },
+		{ 10000, IB_SPEED_FDR10, IB_WIDTH_1X },
+		{ 25000, IB_SPEED_EDR, IB_WIDTH_1X },
+		{ 40000, IB_SPEED_FDR10, IB_WIDTH_4X },
+		{ 100000, IB_SPEED_EDR, IB_WIDTH_4X },
+		{ 200000, IB_SPEED_HDR, IB_WIDTH_4X },
+		{ 400000, IB_SPEED_NDR, IB_WIDTH_4X },
+		{ U32_MAX, IB_SPEED_NDR, IB_WIDTH_4X },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u16 speed = 0;
+		u8 width = 0;
+
+		sod_eth_speed_to_ib(cases[i].mbps, &speed, &width);
+		KUNIT_EXPECT_EQ_MSG(test, speed, cases[i].speed, "%u Mb/s",
+				    cases[i].mbps);
+		KUNIT_EXPECT_EQ_MSG(test, width, cases[i].width, "%u Mb/s",
+				    cases[i].mbps);
+	}
+}
+
 static struct kunit_case sod_port_cases[] = {
 	KUNIT_CASE(sod_test_active_mtu),
 	KUNIT_CASE(sod_test_active_mtu_monotonic),
+	KUNIT_CASE(sod_test_eth_speed),
 	{}
 };
 

@@ -330,13 +330,18 @@ int main(int argc, char **argv)
 		 */
 		if (err) {
 			failed++;
-			if (err != ENOMEM && err != EFAULT && err != ENOBUFS &&
-			    err != EAGAIN && err != EINTR) {
+			/* Errnos the kernel gives for a failed allocation. */
+			if (err != ENOMEM && err != ENOBUFS && err != ENFILE &&
+			    err != EMFILE && err != EAGAIN && err != EINTR &&
+			    err != EFAULT) {
 				fprintf(stderr, "run %ld: unexpected errno %d (%s)\n",
 					n, err, strerror(err));
 				return 1;
 			}
 		}
+		printf("run %ld: %s%s\n", n, err ? strerror(err) : "ok",
+		       failnth_last_injected ? "" : " (fault point not reached)");
+		fflush(stdout);
 		if (!device_works(&o)) {
 			fprintf(stderr, "run %ld: device broken after the run\n", n);
 			return 1;
