@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softodp: the completer.  Matches ACKs, NAKs, read responses and atomic
+ * ACKs against the oldest outstanding send WQEs, and runs the
+ * retransmission and RNR timers' decisions.
+ *
+ * Runs in the QP's work item with qp->mutex held: process context, may
+ * sleep (read responses are written to memory here).  See
+ * docs/datapath.md, "RC completer".
+ */
+#include "qp.h"
+
+/* RNR timer values of the IBTA table, in microseconds, by 5-bit code. */
+static const u32 sod_rnr_usecs[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+static bool sod_wqe_rd_atomic(const struct sod_swqe *s)
+{
+	return s->hdr.opcode == IB_WR_RDMA_READ ||
+	       s->hdr.opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       s->hdr.opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/* The SQ index (as q.index counts) of the WQE state @s. */
+static u32 sod_swqe_index(struct sod_qp *qp, struct sod_swqe *s)
+{
+	u32 slot = (u32)(s - qp->swqe);
+
+	return qp->sq.index + ((slot - qp->sq.index) & qp->sq.mask);
+}
+
+/* The oldest WQE that is neither done nor unsent, or NULL. */
+static struct sod_swqe *sod_comp_head(struct sod_qp *qp)
+{
+	u32 idx;
+
+	for (idx = qp->sq.index; idx != qp->req.cur; idx++) {
+		struct sod_swqe *s = sod_swqe_at(qp, idx);
+
+		if (s->state != SOD_SWQE_DONE)
+			return s;
+	}
+	return NULL;
+}
+
+/* Something acknowledged new PSNs: the retry budgets start over. */
+static void sod_comp_progress(struct sod_qp *qp, u32 psn)
+{
+	if (sod_psn_diff(psn, qp->req.last_psn_acked) > 0)
+		qp->req.last_psn_acked = psn;
+	qp->req.retry_left = qp->attr.retry_cnt;
+	qp->req.rnr_left = qp->attr.rnr_retry;
+	if (qp->attr.timeout)
+		mod_timer(&qp->retrans_timer,
+			  jiffies + max(nsecs_to_jiffies(4096ULL <<
+							 qp->attr.timeout),
+					msecs_to_jiffies(10)));
+}
+
+/*
+ * Everything up to @psn is acknowledged: complete the SEND/WRITE WQEs it
+ * covers, in order.  A READ/ATOMIC at the head that @psn passes lost its
+ * response: rewind to it.  Returns the head WQE still waiting, if any.
+ */
+static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn)
+{
+	struct sod_swqe *s;
+
+	while ((s = sod_comp_head(qp))) {
+		if (sod_psn_diff(psn, s->first_psn) < 0)
+			break;
+		if (sod_wqe_rd_atomic(s)) {
+			/* Data missing for a READ/ATOMIC before @psn. */
+			if (sod_psn_diff(psn, s->last_psn) >= 0 ||
+			    s->state == SOD_SWQE_SENT)
+				qp->req.need_rewind = true;
+			qp->req.rewind_psn = qp->req.last_psn_acked + 1;
+			break;
+		}
+		if (s->state != SOD_SWQE_SENT ||
+		    sod_psn_diff(psn, s->last_psn) < 0) {
+			/* Part of the message is acknowledged. */
+			sod_comp_progress(qp, psn);
+			break;
+		}
+		s->state = SOD_SWQE_DONE;
+		s->status = IB_WC_SUCCESS;
+		sod_comp_progress(qp, s->last_psn);
+	}
+	if (qp->req.need_rewind) {
+		qp->req.need_rewind = false;
+		sod_req_rewind(qp, sod_psn_add(qp->req.last_psn_acked, 1));
+	}
+	return sod_comp_head(qp);
+}
+
+/* Fail WQE @s with @status: it completes in order, the QP goes to ERR. */
+static void sod_comp_fail(struct sod_qp *qp, struct sod_swqe *s,
+			  enum ib_wc_status status)
+{
+	s->state = SOD_SWQE_DONE;
+	s->status = status;
+}
+
+static void sod_comp_read_resp(struct sod_qp *qp, struct sk_buff *skb,
+			       struct sod_swqe *s)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	u32 idx = sod_swqe_index(qp, s);
+	u32 mtu = qp->attr.mtu;
+	u32 offset, expect;
+	int err;
+
+	if (s->hdr.opcode != IB_WR_RDMA_READ ||
+	    pkt->psn != sod_psn_add(qp->req.last_psn_acked, 1) ||
+	    sod_psn_diff(pkt->psn, s->first_psn) < 0 ||
+	    sod_psn_diff(pkt->psn, s->last_psn) > 0)
+		return;		/* out of order: the timer recovers */
+
+	offset = (pkt->psn - s->first_psn) * mtu;
+	expect = min(mtu, s->length - offset);
+	if (pkt->paylen != expect ||
+	    !!(pkt->flags & SOD_F_LAST) != (pkt->psn == s->last_psn) ||
+	    !!(pkt->flags & SOD_F_FIRST) != (offset == 0 ||
+					      pkt->psn == s->first_psn)) {
+		/* Inconsistent with what we asked: treat as lost. */
+		return;
+	}
+	err = sod_sge_copy(qp, sod_swqe_sges(qp, idx), s->hdr.num_sge, offset,
+			   sod_pkt_payload(pkt), pkt->paylen, SOD_COPY_TO_MR);
+	if (err) {
+		sod_comp_fail(qp, s, err == -ENOSPC ? IB_WC_LOC_LEN_ERR :
+				     IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	sod_comp_progress(qp, pkt->psn);
+	if (pkt->psn == s->last_psn) {
+		s->state = SOD_SWQE_DONE;
+		s->status = IB_WC_SUCCESS;
+	}
+}
+
+static void sod_comp_atomic_ack(struct sod_qp *qp, struct sk_buff *skb,
+				struct sod_swqe *s)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	struct sod_atmack *ack = sod_pkt_ext(pkt, SOD_F_ATMACK);
+	u32 idx = sod_swqe_index(qp, s);
+	u64 orig = be64_to_cpu(ack->orig);
+	int err;
+
+	if (s->hdr.opcode != IB_WR_ATOMIC_CMP_AND_SWP &&
+	    s->hdr.opcode != IB_WR_ATOMIC_FETCH_AND_ADD)
+		return;
+	if (pkt->psn != s->first_psn)
+		return;
+	err = sod_sge_copy(qp, sod_swqe_sges(qp, idx), s->hdr.num_sge, 0,
+			   &orig, sizeof(orig), SOD_COPY_TO_MR);
+	if (err) {
+		sod_comp_fail(qp, s, IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	sod_comp_progress(qp, pkt->psn);
+	s->state = SOD_SWQE_DONE;
+	s->status = IB_WC_SUCCESS;
+}
+
+static void sod_comp_nak(struct sod_qp *qp, struct sk_buff *skb, u8 syn)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	u32 psn = pkt->psn;
+	struct sod_swqe *s;
+
+	/* Everything before the NAKed PSN is acknowledged. */
+	s = sod_comp_ack_upto(qp, sod_psn_add(psn, SOD_PSN_MASK));
+	if (!s || sod_psn_diff(psn, s->first_psn) < 0 ||
+	    sod_psn_diff(psn, s->last_psn) > 0)
+		return;
+
+	if ((syn & SOD_AETH_KIND_MASK) == SOD_AETH_RNR_NAK) {
+		u32 usecs = sod_rnr_usecs[syn & SOD_AETH_VALUE_MASK];
+
+		sod_stat_inc(qp->sdev, SOD_STAT_RNR_NAK_RCVD);
+		if (qp->attr.rnr_retry != 7 && !qp->req.rnr_left) {
+			sod_stat_inc(qp->sdev, SOD_STAT_RNR_RETRY_EXCEEDED);
+			sod_comp_fail(qp, s, IB_WC_RNR_RETRY_EXC_ERR);
+			return;
+		}
+		if (qp->attr.rnr_retry != 7)
+			qp->req.rnr_left--;
+		qp->req.rnr_wait = true;
+		qp->req.rewind_psn = psn;
+		del_timer(&qp->retrans_timer);
+		mod_timer(&qp->rnr_timer, jiffies + usecs_to_jiffies(usecs));
+		return;
+	}
+
+	switch (syn & SOD_AETH_VALUE_MASK) {
+	case SOD_NAK_PSN_SEQ_ERR:
+		sod_stat_inc(qp->sdev, SOD_STAT_SEQ_ERR);
+		sod_req_rewind(qp, psn);
+		break;
+	case SOD_NAK_INVALID_REQ:
+		sod_comp_fail(qp, s, IB_WC_REM_INV_REQ_ERR);
+		break;
+	case SOD_NAK_REM_ACCESS_ERR:
+		sod_comp_fail(qp, s, IB_WC_REM_ACCESS_ERR);
+		break;
+	default:
+		sod_comp_fail(qp, s, IB_WC_REM_OP_ERR);
+		break;
+	}
+}
+
+/*
+ * sod_comp_rcv - a response packet (ACK, NAK, read response, atomic ACK)
+ * for @qp.  Consumes @skb.
+ */
+void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	struct sod_swqe *s;
+	u8 syn = 0;
+
+	if (qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD)
+		goto drop;
+	/* A response for a PSN we never sent, or an old one. */
+	if (sod_psn_diff(pkt->psn, sod_psn_add(qp->req.psn, SOD_PSN_MASK)) > 0)
+		goto drop;
+	if (sod_psn_diff(pkt->psn, qp->req.last_psn_acked) <= 0 &&
+	    pkt->opcode != SOD_OP_RC_ACKNOWLEDGE)
+		goto drop;
+
+	if (pkt->flags & SOD_F_AETH) {
+		struct sod_aeth *aeth = sod_pkt_ext(pkt, SOD_F_AETH);
+
+		syn = be32_to_cpu(aeth->smsn) >> 24;
+	}
+
+	switch (pkt->opcode) {
+	case SOD_OP_RC_ACKNOWLEDGE:
+		if ((syn & SOD_AETH_KIND_MASK) == SOD_AETH_ACK) {
+			if (sod_psn_diff(pkt->psn,
+					 qp->req.last_psn_acked) <= 0)
+				break;	/* duplicate ACK */
+			sod_comp_ack_upto(qp, pkt->psn);
+		} else {
+			sod_comp_nak(qp, skb, syn);
+		}
+		break;
+	case SOD_OP_RC_ATOMIC_ACKNOWLEDGE:
+		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK));
+		if (s)
+			sod_comp_atomic_ack(qp, skb, s);
+		break;
+	default:	/* read responses */
+		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK));
+		if (s)
+			sod_comp_read_resp(qp, skb, s);
+		break;
+	}
+	sod_req_complete(qp);
+drop:
+	kfree_skb(skb);
+}
+
+/*
+ * sod_comp_timers - act on expired timers: retransmit from the oldest
+ * unacknowledged PSN, or fail the oldest WQE when the retries are used up.
+ */
+void sod_comp_timers(struct sod_qp *qp)
+{
+	struct sod_swqe *s;
+
+	if (test_and_clear_bit(SOD_QP_EV_RNR, &qp->events) &&
+	    qp->req.rnr_wait) {
+		qp->req.rnr_wait = false;
+		sod_req_rewind(qp, qp->req.rewind_psn);
+		sod_req_arm_timer(qp);
+	}
+	if (!test_and_clear_bit(SOD_QP_EV_RETRANS, &qp->events))
+		return;
+	if (qp->req.rnr_wait || (qp->state != IB_QPS_RTS &&
+				 qp->state != IB_QPS_SQD))
+		return;
+	s = sod_comp_head(qp);
+	if (!s)
+		return;
+	if (!qp->req.retry_left) {
+		sod_stat_inc(qp->sdev, SOD_STAT_RETRY_EXCEEDED);
+		sod_comp_fail(qp, s, IB_WC_RETRY_EXC_ERR);
+		sod_req_complete(qp);
+		return;
+	}
+	qp->req.retry_left--;
+	sod_req_rewind(qp, sod_psn_add(qp->req.last_psn_acked, 1));
+	sod_req_arm_timer(qp);
+}

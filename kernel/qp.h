@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * softodp: what the QP verbs (qp.c) and the protocol engine (req.c,
+ * comp.c, resp.c) share.  Everything here runs in the QP's work item
+ * with qp->mutex held unless it says otherwise.
+ */
+#ifndef SOD_QP_H
+#define SOD_QP_H
+
+#include "softodp.h"
+
+/* At most this many PSNs may be outstanding (sent, not acknowledged). */
+#define SOD_MAX_UNACKED		128
+/* Request AckReq on every packet whose PSN has these low bits set. */
+#define SOD_ACKREQ_MASK		15
+/* Packets handled / sent per pass of the work item before it yields. */
+#define SOD_WORK_BUDGET		64
+
+/* qp->events bits: set from timers and verbs, consumed by the worker. */
+enum {
+	SOD_QP_EV_RETRANS,	/* the retransmission timer fired */
+	SOD_QP_EV_RNR,		/* the RNR timer fired */
+};
+
+extern struct workqueue_struct *sod_wq;
+
+/* qp.c */
+void sod_qp_kick(struct sod_qp *qp);
+void sod_qp_error(struct sod_qp *qp);
+void sod_qp_event(struct sod_qp *qp, enum ib_event_type type);
+bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail);
+int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
+		 u32 num_sge, u32 offset, void *buf, u32 len,
+		 enum sod_copy_dir dir);
+struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
+			    u8 opcode, u32 paylen, u32 dest_qpn, u32 psn,
+			    bool ackreq, bool se);
+int sod_pkt_send(struct sod_qp *qp, const struct sod_av *av,
+		 struct sk_buff *skb);
+void sod_cqe_post(struct sod_qp *qp, struct sod_cq *cq,
+		  const struct softodp_cqe *cqe, bool solicited);
+
+/* req.c */
+void sod_req_process(struct sod_qp *qp);
+void sod_req_reset(struct sod_qp *qp);
+void sod_req_complete(struct sod_qp *qp);
+void sod_req_flush(struct sod_qp *qp);
+void sod_req_rewind(struct sod_qp *qp, u32 psn);
+bool sod_req_outstanding(struct sod_qp *qp);
+void sod_req_arm_timer(struct sod_qp *qp);
+struct softodp_sge *sod_swqe_sges(struct sod_qp *qp, u32 idx);
+
+/* comp.c */
+void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb);
+void sod_comp_timers(struct sod_qp *qp);
+
+/* resp.c */
+void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb);
+void sod_resp_reset(struct sod_qp *qp);
+void sod_resp_flush(struct sod_qp *qp);
+void sod_resp_send_pending_ack(struct sod_qp *qp);
+
+static inline struct sod_swqe *sod_swqe_at(struct sod_qp *qp, u32 idx)
+{
+	return &qp->swqe[idx & qp->sq.mask];
+}
+
+/* Index of the receive WQE slot type of @qp's sends. */
+static inline bool sod_qp_is_ud(const struct sod_qp *qp)
+{
+	return qp->type == IB_QPT_UD || qp->type == IB_QPT_GSI;
+}
+
+#endif /* SOD_QP_H */

@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softodp: the responder.  Executes inbound requests (SEND into receive
+ * WQEs, RDMA WRITE, READ, atomics), answers with ACKs, NAKs, read
+ * responses and atomic ACKs, handles duplicates, and receives UD.
+ *
+ * Runs in the QP's work item with qp->mutex held: process context, may
+ * sleep (every memory access is here).  See docs/datapath.md, "RC
+ * responder" and "UD".
+ */
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+
+#include "qp.h"
+
+#define SOD_GRH_BYTES	40
+
+/* sod_resp_reset - forget all responder state (RESET, create, destroy). */
+void sod_resp_reset(struct sod_qp *qp)
+{
+	qp->resp.epsn = qp->attr.rq_psn;
+	qp->resp.msn = 0;
+	qp->resp.nak_sent = false;
+	qp->resp.in_msg = false;
+	qp->resp.have_rwqe = false;
+	if (qp->resp.wmr) {
+		sod_mr_put(qp->resp.wmr);
+		qp->resp.wmr = NULL;
+	}
+	if (qp->resp.rd)
+		memset(qp->resp.rd, 0, SOD_MAX_RD_ATOMIC * sizeof(*qp->resp.rd));
+	qp->resp.rd_next = 0;
+	qp->resp.ack_pending = false;
+}
+
+/* Send an ACK (syndrome @syn) or NAK for @psn, with the current MSN. */
+static void sod_resp_send_aeth(struct sod_qp *qp, u8 syn, u32 psn)
+{
+	struct sod_aeth *aeth;
+	struct sk_buff *skb;
+	struct sod_pkt pkt;
+
+	skb = sod_pkt_new(qp, &qp->attr.av, SOD_OP_RC_ACKNOWLEDGE, 0,
+			  qp->attr.dest_qpn, psn, false, false);
+	if (!skb)
+		return;
+	pkt.hdr = skb->data;
+	pkt.opcode = SOD_OP_RC_ACKNOWLEDGE;
+	aeth = sod_pkt_ext(&pkt, SOD_F_AETH);
+	aeth->smsn = cpu_to_be32((u32)syn << 24 |
+				 (qp->resp.msn & SOD_MSN_MASK));
+	sod_pkt_send(qp, &qp->attr.av, skb);
+}
+
+/* sod_resp_send_pending_ack - send the coalesced ACK, if one is due. */
+void sod_resp_send_pending_ack(struct sod_qp *qp)
+{
+	if (!qp->resp.ack_pending)
+		return;
+	qp->resp.ack_pending = false;
+	sod_resp_send_aeth(qp, SOD_AETH_ACK | SOD_AETH_NO_CREDIT,
+			   qp->resp.ack_psn);
+}
+
+static void sod_resp_ack_later(struct sod_qp *qp, u32 psn)
+{
+	qp->resp.ack_pending = true;
+	qp->resp.ack_psn = psn;
+}
+
+static void sod_resp_nak(struct sod_qp *qp, u8 code, u32 psn)
+{
+	sod_resp_send_pending_ack(qp);
+	sod_resp_send_aeth(qp, SOD_AETH_NAK | code, psn);
+}
+
+/* Complete the receive WQE in hand. */
+static void sod_resp_complete(struct sod_qp *qp, struct softodp_cqe *cqe,
+			      bool se)
+{
+	cqe->wr_id = qp->resp.rwqe.wr_id;
+	cqe->qp_num = qp->qpn;
+	qp->resp.have_rwqe = false;
+	sod_cqe_post(qp, qp->rcq, cqe, se);
+}
+
+static void sod_resp_fail_rwqe(struct sod_qp *qp, enum ib_wc_status status)
+{
+	struct softodp_cqe cqe = {
+		.status = status,
+		.opcode = IB_WC_RECV,
+		.byte_len = qp->resp.recv_off,
+	};
+
+	if (qp->resp.have_rwqe)
+		sod_resp_complete(qp, &cqe, false);
+}
+
+/* A fatal request error: NAK it and take the QP to ERR. */
+static void sod_resp_fatal(struct sod_qp *qp, u8 code, u32 psn)
+{
+	sod_resp_nak(qp, code, psn);
+	qp->resp.in_msg = false;
+	if (qp->resp.wmr) {
+		sod_mr_put(qp->resp.wmr);
+		qp->resp.wmr = NULL;
+	}
+	sod_qp_error(qp);
+}
+
+/*
+ * Take the next receive WQE (SRQ or RQ) into qp->resp.rwqe.  Returns 0,
+ * -ENOENT when there is none, -EIO when the queue is broken (the QP is
+ * then in ERR).
+ */
+static int sod_resp_get_rwqe(struct sod_qp *qp)
+{
+	struct softodp_recv_wqe *w;
+	struct softodp_sge *sge;
+	u32 avail, n;
+	int err;
+
+	if (qp->resp.have_rwqe)
+		return 0;
+	if (qp->srq) {
+		err = sod_srq_pop(qp->srq, &qp->resp.rwqe, qp->resp.rsge);
+		if (err == -EINVAL) {
+			sod_qp_event(qp, IB_EVENT_QP_FATAL);
+			sod_qp_error(qp);
+			return -EIO;
+		}
+		if (err)
+			return err;
+	} else {
+		if (sod_qp_ring_broken(qp, &qp->rq, &avail))
+			return -EIO;
+		if (!avail)
+			return -ENOENT;
+		w = sod_queue_slot(&qp->rq, qp->rq.index);
+		sge = (struct softodp_sge *)(w + 1);
+		qp->resp.rwqe.wr_id = READ_ONCE(w->wr_id);
+		n = READ_ONCE(w->num_sge);
+		if (n > qp->max_recv_sge) {
+			sod_queue_consume(&qp->rq);
+			sod_qp_event(qp, IB_EVENT_QP_FATAL);
+			sod_qp_error(qp);
+			return -EIO;
+		}
+		qp->resp.rwqe.num_sge = n;
+		memcpy(qp->resp.rsge, sge, n * sizeof(*sge));
+		sod_queue_consume(&qp->rq);
+	}
+	qp->resp.have_rwqe = true;
+	qp->resp.recv_off = 0;
+	return 0;
+}
+
+/* No receive WQE for the request @psn: RNR NAK with our timer. */
+static void sod_resp_rnr(struct sod_qp *qp, u32 psn)
+{
+	sod_stat_inc(qp->sdev, SOD_STAT_RNR_NAK_SENT);
+	sod_resp_send_pending_ack(qp);
+	sod_resp_send_aeth(qp, SOD_AETH_RNR_NAK |
+			   (qp->attr.min_rnr_timer & SOD_AETH_VALUE_MASK), psn);
+}
+
+/* Scatter @len bytes of @buf into the receive WQE at its current offset. */
+static int sod_resp_scatter(struct sod_qp *qp, void *buf, u32 len)
+{
+	int err;
+
+	err = sod_sge_copy(qp, qp->resp.rsge, qp->resp.rwqe.num_sge,
+			   qp->resp.recv_off, buf, len, SOD_COPY_TO_MR);
+	if (!err)
+		qp->resp.recv_off += len;
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* RC                                                                   */
+/* ------------------------------------------------------------------ */
+
+static void sod_resp_send(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	struct softodp_cqe cqe = {};
+	int err;
+
+	if (pkt->flags & SOD_F_FIRST) {
+		err = sod_resp_get_rwqe(qp);
+		if (err == -ENOENT) {
+			sod_resp_rnr(qp, pkt->psn);
+			return;
+		}
+		if (err)
+			return;
+	}
+	err = sod_resp_scatter(qp, sod_pkt_payload(pkt), pkt->paylen);
+	if (err) {
+		sod_resp_fail_rwqe(qp, err == -ENOSPC ? IB_WC_LOC_LEN_ERR :
+					IB_WC_LOC_PROT_ERR);
+		sod_resp_fatal(qp, err == -ENOSPC ? SOD_NAK_INVALID_REQ :
+				   SOD_NAK_REM_OP_ERR, pkt->psn);
+		return;
+	}
+	qp->resp.epsn = sod_psn_add(qp->resp.epsn, 1);
+	qp->resp.in_msg = !(pkt->flags & SOD_F_LAST);
+	if (pkt->flags & SOD_F_LAST) {
+		qp->resp.msn++;
+		cqe.status = IB_WC_SUCCESS;
+		cqe.opcode = IB_WC_RECV;
+		cqe.byte_len = qp->resp.recv_off;
+		if (pkt->flags & SOD_F_IMMDT) {
+			cqe.imm_data = *(u32 *)sod_pkt_ext(pkt, SOD_F_IMMDT);
+			cqe.wc_flags |= SOFTODP_WC_F_WITH_IMM;
+		}
+		sod_resp_complete(qp, &cqe, pkt->se);
+	}
+	if (pkt->ackreq || (pkt->flags & SOD_F_LAST))
+		sod_resp_ack_later(qp, pkt->psn);
+}
+
+/* Look up and check an rkey for @len bytes at @va with @access. */
+static struct sod_mr *sod_resp_rkey(struct sod_qp *qp, u32 rkey, u64 va,
+				    u32 len, int access)
+{
+	struct sod_mr *mr;
+
+	if (!(qp->attr.access & access))
+		return NULL;
+	mr = sod_mr_get(qp->sdev, rkey);
+	if (!mr)
+		return NULL;
+	if (sod_mr_check(mr, qp->pd->pdn, va, len, access)) {
+		sod_mr_put(mr);
+		return NULL;
+	}
+	return mr;
+}
+
+static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	bool last = pkt->flags & SOD_F_LAST;
+	struct softodp_cqe cqe = {};
+	int err;
+
+	if (pkt->flags & SOD_F_FIRST) {
+		struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
+		u64 va = be64_to_cpu(reth->va);
+		u32 len = be32_to_cpu(reth->len);
+
+		if (len) {
+			qp->resp.wmr = sod_resp_rkey(qp, be32_to_cpu(reth->rkey),
+						     va, len,
+						     IB_ACCESS_REMOTE_WRITE);
+			if (!qp->resp.wmr) {
+				sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR,
+					       pkt->psn);
+				return;
+			}
+		}
+		qp->resp.wva = va;
+		qp->resp.wleft = len;
+		qp->resp.wlen = len;
+	}
+	if (pkt->paylen > qp->resp.wleft ||
+	    (last && pkt->paylen != qp->resp.wleft) ||
+	    (!last && pkt->paylen != qp->attr.mtu)) {
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	/* WRITE with immediate needs a receive WQE: check before writing. */
+	if (last && (pkt->flags & SOD_F_IMMDT)) {
+		err = sod_resp_get_rwqe(qp);
+		if (err == -ENOENT) {
+			sod_resp_rnr(qp, pkt->psn);
+			qp->resp.in_msg = !(pkt->flags & SOD_F_FIRST);
+			if (!qp->resp.in_msg && qp->resp.wmr) {
+				sod_mr_put(qp->resp.wmr);
+				qp->resp.wmr = NULL;
+			}
+			return;
+		}
+		if (err)
+			return;
+	}
+	if (pkt->paylen) {
+		err = sod_mr_copy(qp->resp.wmr, qp->resp.wva,
+				  sod_pkt_payload(pkt), pkt->paylen,
+				  SOD_COPY_TO_MR);
+		if (err) {
+			sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
+			return;
+		}
+	}
+	qp->resp.wva += pkt->paylen;
+	qp->resp.wleft -= pkt->paylen;
+	qp->resp.epsn = sod_psn_add(qp->resp.epsn, 1);
+	qp->resp.in_msg = !last;
+	if (last) {
+		if (qp->resp.wmr) {
+			sod_mr_put(qp->resp.wmr);
+			qp->resp.wmr = NULL;
+		}
+		qp->resp.msn++;
+		if (pkt->flags & SOD_F_IMMDT) {
+			cqe.status = IB_WC_SUCCESS;
+			cqe.opcode = IB_WC_RECV_RDMA_WITH_IMM;
+			cqe.byte_len = qp->resp.wlen;
+			cqe.imm_data = *(u32 *)sod_pkt_ext(pkt, SOD_F_IMMDT);
+			cqe.wc_flags = SOFTODP_WC_F_WITH_IMM;
+			sod_resp_complete(qp, &cqe, pkt->se);
+		}
+	}
+	if (pkt->ackreq || last)
+		sod_resp_ack_later(qp, pkt->psn);
+}
+
+/*
+ * Generate the read responses for @len bytes at @va of @mr (may be NULL
+ * when @len is 0), starting at @psn.  Returns 0 or -EACCES.
+ */
+static int sod_resp_read_send(struct sod_qp *qp, struct sod_mr *mr, u32 psn,
+			      u64 va, u32 len)
+{
+	u32 mtu = qp->attr.mtu;
+	u32 npkts = max_t(u32, 1, DIV_ROUND_UP(len, mtu));
+	u32 i, off = 0;
+
+	for (i = 0; i < npkts; i++) {
+		u32 paylen = min(mtu, len - off);
+		struct sk_buff *skb;
+		struct sod_pkt pkt;
+		u8 op;
+
+		if (npkts == 1)
+			op = SOD_OP_RC_READ_RESPONSE_ONLY;
+		else if (i == 0)
+			op = SOD_OP_RC_READ_RESPONSE_FIRST;
+		else if (i == npkts - 1)
+			op = SOD_OP_RC_READ_RESPONSE_LAST;
+		else
+			op = SOD_OP_RC_READ_RESPONSE_MIDDLE;
+		skb = sod_pkt_new(qp, &qp->attr.av, op, paylen,
+				  qp->attr.dest_qpn, sod_psn_add(psn, i),
+				  false, false);
+		if (!skb)
+			return 0;	/* lost: the requester will ask again */
+		pkt.hdr = skb->data;
+		pkt.opcode = op;
+		if (sod_op_flags(op) & SOD_F_AETH) {
+			struct sod_aeth *aeth = sod_pkt_ext(&pkt, SOD_F_AETH);
+			u32 msn = qp->resp.msn + (i == npkts - 1);
+
+			aeth->smsn = cpu_to_be32((u32)(SOD_AETH_ACK |
+						       SOD_AETH_NO_CREDIT) << 24 |
+						 (msn & SOD_MSN_MASK));
+		}
+		if (paylen && sod_mr_copy(mr, va + off, sod_pkt_payload(&pkt),
+					  paylen, SOD_COPY_FROM_MR)) {
+			kfree_skb(skb);
+			return -EACCES;
+		}
+		sod_pkt_send(qp, &qp->attr.av, skb);
+		off += paylen;
+	}
+	return 0;
+}
+
+static struct sod_rd_entry *sod_resp_rd_new(struct sod_qp *qp)
+{
+	u32 n = max_t(u32, qp->attr.max_dest_rd_atomic, 1);
+	struct sod_rd_entry *e = &qp->resp.rd[qp->resp.rd_next % n];
+
+	qp->resp.rd_next = (qp->resp.rd_next + 1) % n;
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void sod_resp_read(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
+	u64 va = be64_to_cpu(reth->va);
+	u32 len = be32_to_cpu(reth->len);
+	u32 rkey = be32_to_cpu(reth->rkey);
+	struct sod_mr *mr = NULL;
+	struct sod_rd_entry *e;
+	u32 npkts;
+	int err;
+
+	if (!qp->attr.max_dest_rd_atomic || len > SOD_MAX_MSG_SIZE) {
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	if (len) {
+		mr = sod_resp_rkey(qp, rkey, va, len, IB_ACCESS_REMOTE_READ);
+		if (!mr) {
+			sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
+			return;
+		}
+	}
+	npkts = max_t(u32, 1, DIV_ROUND_UP(len, qp->attr.mtu));
+	e = sod_resp_rd_new(qp);
+	e->valid = true;
+	e->psn = pkt->psn;
+	e->last_psn = sod_psn_add(pkt->psn, npkts - 1);
+	e->va = va;
+	e->rkey = rkey;
+	e->len = len;
+
+	sod_resp_send_pending_ack(qp);
+	err = sod_resp_read_send(qp, mr, pkt->psn, va, len);
+	if (mr)
+		sod_mr_put(mr);
+	if (err) {
+		sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	qp->resp.msn++;
+	qp->resp.epsn = sod_psn_add(e->last_psn, 1);
+}
+
+static void sod_resp_send_atomic_ack(struct sod_qp *qp, u32 psn, u64 orig)
+{
+	struct sod_atmack *ack;
+	struct sod_aeth *aeth;
+	struct sk_buff *skb;
+	struct sod_pkt pkt;
+
+	skb = sod_pkt_new(qp, &qp->attr.av, SOD_OP_RC_ATOMIC_ACKNOWLEDGE, 0,
+			  qp->attr.dest_qpn, psn, false, false);
+	if (!skb)
+		return;
+	pkt.hdr = skb->data;
+	pkt.opcode = SOD_OP_RC_ATOMIC_ACKNOWLEDGE;
+	aeth = sod_pkt_ext(&pkt, SOD_F_AETH);
+	aeth->smsn = cpu_to_be32((u32)(SOD_AETH_ACK | SOD_AETH_NO_CREDIT) << 24 |
+				 (qp->resp.msn & SOD_MSN_MASK));
+	ack = sod_pkt_ext(&pkt, SOD_F_ATMACK);
+	ack->orig = cpu_to_be64(orig);
+	sod_pkt_send(qp, &qp->attr.av, skb);
+}
+
+static void sod_resp_atomic(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	struct sod_atmeth *a = sod_pkt_ext(pkt, SOD_F_ATMETH);
+	u64 va = be64_to_cpu(a->va);
+	struct sod_rd_entry *e;
+	struct sod_mr *mr;
+	u64 orig;
+	int err;
+
+	if (!qp->attr.max_dest_rd_atomic || (va & 7)) {
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	mr = sod_resp_rkey(qp, be32_to_cpu(a->rkey), va, 8,
+			   IB_ACCESS_REMOTE_ATOMIC);
+	if (!mr) {
+		sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	err = sod_mr_atomic(mr, va, pkt->opcode == SOD_OP_RC_COMPARE_SWAP,
+			    be64_to_cpu(a->cmp), be64_to_cpu(a->swap_add),
+			    &orig);
+	sod_mr_put(mr);
+	if (err) {
+		sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
+		return;
+	}
+	e = sod_resp_rd_new(qp);
+	e->valid = true;
+	e->atomic = true;
+	e->psn = pkt->psn;
+	e->last_psn = pkt->psn;
+	e->orig = orig;
+
+	qp->resp.msn++;
+	qp->resp.epsn = sod_psn_add(pkt->psn, 1);
+	sod_resp_send_pending_ack(qp);
+	sod_resp_send_atomic_ack(qp, pkt->psn, orig);
+}
+
+/* A request with a PSN before the expected one. */
+static void sod_resp_duplicate(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	u32 n = max_t(u32, qp->attr.max_dest_rd_atomic, 1);
+	struct sod_rd_entry *e = NULL;
+	u32 i;
+
+	sod_stat_inc(qp->sdev, SOD_STAT_DUP_REQ);
+	if (!(pkt->flags & (SOD_F_READ | SOD_F_ATOMIC))) {
+		/* SEND/WRITE were executed: acknowledge again. */
+		sod_resp_ack_later(qp, sod_psn_add(qp->resp.epsn, SOD_PSN_MASK));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct sod_rd_entry *c = &qp->resp.rd[i];
+
+		if (c->valid && !!c->atomic == !!(pkt->flags & SOD_F_ATOMIC) &&
+		    sod_psn_diff(pkt->psn, c->psn) >= 0 &&
+		    sod_psn_diff(pkt->psn, c->last_psn) <= 0) {
+			e = c;
+			break;
+		}
+	}
+	if (!e)
+		return;		/* too old: dropped */
+	sod_resp_send_pending_ack(qp);
+	if (e->atomic) {
+		if (pkt->psn == e->psn)
+			sod_resp_send_atomic_ack(qp, e->psn, e->orig);
+		return;
+	}
+	{
+		struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
+		u64 va = be64_to_cpu(reth->va);
+		u32 len = be32_to_cpu(reth->len);
+		struct sod_mr *mr = NULL;
+		u32 msn = qp->resp.msn;
+
+		if (be32_to_cpu(reth->rkey) != e->rkey)
+			return;
+		if (len) {
+			mr = sod_resp_rkey(qp, e->rkey, va, len,
+					   IB_ACCESS_REMOTE_READ);
+			if (!mr)
+				return;
+		}
+		/* Responses carry the MSN the original ones had. */
+		qp->resp.msn = msn - 1;
+		sod_resp_read_send(qp, mr, pkt->psn, va, len);
+		qp->resp.msn = msn;
+		if (mr)
+			sod_mr_put(mr);
+	}
+}
+
+static void sod_resp_rc(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	s32 d = sod_psn_diff(pkt->psn, qp->resp.epsn);
+	u32 f = pkt->flags;
+
+	if (d > 0) {
+		sod_stat_inc(qp->sdev, SOD_STAT_SEQ_ERR);
+		if (!qp->resp.nak_sent) {
+			qp->resp.nak_sent = true;
+			sod_resp_nak(qp, SOD_NAK_PSN_SEQ_ERR, qp->resp.epsn);
+		}
+		return;
+	}
+	if (d < 0) {
+		sod_resp_duplicate(qp, pkt);
+		return;
+	}
+	qp->resp.nak_sent = false;
+
+	/* Opcode sequence: FIRST/ONLY opens a message, MIDDLE/LAST continue. */
+	if (qp->resp.in_msg) {
+		if ((f & SOD_F_FIRST) ||
+		    (f & (SOD_F_SEND | SOD_F_WRITE)) != qp->resp.cur_op) {
+			sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+			return;
+		}
+	} else if (!(f & SOD_F_FIRST)) {
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	if (!(f & SOD_F_LAST) && pkt->paylen != qp->attr.mtu) {
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+		return;
+	}
+	qp->resp.cur_op = f & (SOD_F_SEND | SOD_F_WRITE);
+
+	if (f & SOD_F_SEND)
+		sod_resp_send(qp, pkt);
+	else if (f & SOD_F_WRITE)
+		sod_resp_write(qp, pkt);
+	else if (f & SOD_F_READ)
+		sod_resp_read(qp, pkt);
+	else if (f & SOD_F_ATOMIC)
+		sod_resp_atomic(qp, pkt);
+	else
+		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
+}
+
+/* ------------------------------------------------------------------ */
+/* UD                                                                   */
+/* ------------------------------------------------------------------ */
+
+static void sod_resp_ud(struct sod_qp *qp, struct sk_buff *skb)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	struct sod_deth *deth = sod_pkt_ext(pkt, SOD_F_DETH);
+	struct softodp_cqe cqe = {};
+	u8 grh[SOD_GRH_BYTES] = {};
+	int err;
+
+	if (be32_to_cpu(deth->qkey) != qp->attr.qkey) {
+		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_NO_QP);
+		return;
+	}
+	if (sod_resp_get_rwqe(qp))
+		return;		/* no receive WQE: UD drops */
+
+	if (pkt->ipv6)
+		memcpy(grh, skb_network_header(skb), sizeof(struct ipv6hdr));
+	else
+		memcpy(grh + 20, skb_network_header(skb), sizeof(struct iphdr));
+	err = sod_resp_scatter(qp, grh, sizeof(grh));
+	if (!err)
+		err = sod_resp_scatter(qp, sod_pkt_payload(pkt), pkt->paylen);
+	if (err) {
+		sod_resp_fail_rwqe(qp, err == -ENOSPC ? IB_WC_LOC_LEN_ERR :
+					IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	cqe.status = IB_WC_SUCCESS;
+	cqe.opcode = IB_WC_RECV;
+	cqe.byte_len = qp->resp.recv_off;
+	cqe.src_qp = be32_to_cpu(deth->sqp) & SOD_QPN_MASK;
+	cqe.wc_flags = SOFTODP_WC_F_GRH;
+	cqe.network_hdr_type = pkt->ipv6 ? RDMA_NETWORK_IPV6 :
+					   RDMA_NETWORK_IPV4;
+	if (skb_mac_header_was_set(skb))
+		memcpy(cqe.smac, eth_hdr(skb)->h_source, ETH_ALEN);
+	if (pkt->flags & SOD_F_IMMDT) {
+		cqe.imm_data = *(u32 *)sod_pkt_ext(pkt, SOD_F_IMMDT);
+		cqe.wc_flags |= SOFTODP_WC_F_WITH_IMM;
+	}
+	sod_resp_complete(qp, &cqe, pkt->se);
+}
+
+/*
+ * sod_resp_rcv - a request packet for @qp.  Consumes @skb.
+ */
+void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb)
+{
+	enum ib_qp_state state = qp->state;
+
+	if (state != IB_QPS_RTR && state != IB_QPS_RTS &&
+	    state != IB_QPS_SQD)
+		goto out;
+	if (state == IB_QPS_RTR && !qp->comm_est) {
+		qp->comm_est = true;
+		sod_qp_event(qp, IB_EVENT_COMM_EST);
+	}
+	if (sod_qp_is_ud(qp))
+		sod_resp_ud(qp, skb);
+	else
+		sod_resp_rc(qp, SOD_PKT(skb));
+out:
+	kfree_skb(skb);
+}
+
+/*
+ * sod_resp_flush - QP in ERR: the receive WQEs complete with
+ * IB_WC_WR_FLUSH_ERR (an SRQ's are left to the other QPs).
+ */
+void sod_resp_flush(struct sod_qp *qp)
+{
+	struct softodp_cqe cqe = {
+		.status = IB_WC_WR_FLUSH_ERR,
+		.opcode = IB_WC_RECV,
+	};
+	u32 avail;
+
+	skb_queue_purge(&qp->rxq);
+	if (qp->resp.wmr) {
+		sod_mr_put(qp->resp.wmr);
+		qp->resp.wmr = NULL;
+	}
+	if (qp->resp.have_rwqe)
+		sod_resp_complete(qp, &cqe, false);
+	if (qp->srq)
+		return;
+	if (sod_qp_ring_broken(qp, &qp->rq, &avail))
+		return;
+	while (avail--) {
+		struct softodp_recv_wqe *w = sod_queue_slot(&qp->rq,
+							    qp->rq.index);
+
+		cqe.wr_id = READ_ONCE(w->wr_id);
+		cqe.qp_num = qp->qpn;
+		sod_cqe_post(qp, qp->rcq, &cqe, false);
+		sod_queue_consume(&qp->rq);
+	}
+	/* Later posts need a doorbell so that they get flushed too. */
+	WRITE_ONCE(qp->rq.ring->flags, SOFTODP_RING_F_DOORBELL);
+	smp_mb();
+	if (sod_queue_consumer_avail(&qp->rq))
+		sod_qp_kick(qp);
+}
