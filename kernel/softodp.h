@@ -225,8 +225,9 @@ struct sod_cq {
  * struct sod_srq - shared receive queue
  * @ibsrq: first
  * @q: ring of struct softodp_recv_wqe slots
- * @lock: spinlock (bh) serialising consumers (workers of the QPs that
- *	share it) and kernel producers (post_srq_recv), limit updates
+ * @lock: spinlock (irqsave) serialising consumers (workers of the QPs
+ *	that share it) and kernel producers (post_srq_recv, any context),
+ *	limit updates
  * @limit: armed SRQ limit (0: not armed); under @lock
  * @max_wr, @max_sge: granted capacities
  * @srqn: number in sod_dev.srq_xa
@@ -267,6 +268,7 @@ enum sod_mr_type {
  * @ref: users: the table's reference plus one per in-flight access
  *	(sod_mr_get/sod_mr_put); dereg waits for zero on @done
  * @done: completed when @ref drops to zero
+ * @rcu: the MR is freed with kfree_rcu() (sod_mr_get() runs under RCU)
  */
 struct sod_mr {
 	struct ib_mr ibmr;
@@ -282,6 +284,7 @@ struct sod_mr {
 	unsigned int page_off;
 	refcount_t ref;
 	struct completion done;
+	struct rcu_head rcu;
 };
 
 /* Direction of sod_mr_copy(). */
