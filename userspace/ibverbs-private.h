@@ -325,6 +325,82 @@ struct ibv_alloc_pd {
 	__aligned_u64 response;		/* struct ib_uverbs_alloc_pd */
 };
 
+/*
+ * Extended (write_ex) commands: the legacy header, then
+ * struct ib_uverbs_ex_cmd_hdr (24 bytes together), then the core struct.
+ */
+struct ex_hdr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+};
+
+/*
+ * The data-path objects' commands.  The core structs end in a flexible
+ * driver_data[] array: it adds nothing to their size, so sizeof() of each
+ * wrapper below is exactly header + core struct, where the driver's bytes
+ * (none for these commands) would start.
+ */
+struct ibv_create_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_cq core;
+};
+
+struct ibv_create_cq_ex {
+	struct ex_hdr hdr;
+	struct ib_uverbs_ex_create_cq core;
+};
+
+struct ibv_resize_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_resize_cq core;
+};
+
+struct ibv_create_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_qp core;
+};
+
+struct ibv_modify_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_qp core;
+};
+
+struct ibv_query_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_query_qp core;
+};
+
+struct ibv_create_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_srq core;
+};
+
+struct ibv_modify_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_srq core;
+};
+
+struct ibv_query_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_query_srq core;
+};
+
+struct ibv_reg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_reg_mr core;
+};
+
+struct ibv_rereg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_rereg_mr core;
+};
+
+/* The SQ doorbell: a POST_SEND with no work requests (see softodp-abi.h). */
+struct ibv_post_send {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_post_send core;
+};
+
 /* ------------------------------------------------------------------ */
 /* Private functions (symbol version IBVERBS_PRIVATE_34)               */
 /* ------------------------------------------------------------------ */
@@ -355,6 +431,76 @@ int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd,
 		     struct ibv_alloc_pd *cmd, size_t cmd_size,
 		     struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
 int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
+
+/* CQ */
+int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
+		      struct ibv_comp_channel *channel, int comp_vector,
+		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_create_cq_ex(struct ibv_context *context,
+			 const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd,
+			 size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp,
+			 size_t resp_size, uint32_t cmd_flags);
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_resize_cq_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int ibv_cmd_destroy_cq(struct ibv_cq *cq);
+
+/* QP */
+int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,
+		      struct ibv_qp_init_attr *attr, struct ibv_create_qp *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_qp_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_create_qp_ex(struct ibv_context *context, struct verbs_qp *qp,
+			 struct ibv_qp_init_attr_ex *attr_ex,
+			 struct ibv_create_qp *cmd, size_t cmd_size,
+			 struct ib_uverbs_create_qp_resp *resp,
+			 size_t resp_size);
+int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		      int attr_mask, struct ibv_modify_qp *cmd,
+		      size_t cmd_size);
+int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *qp_attr,
+		     int attr_mask, struct ibv_qp_init_attr *qp_init_attr,
+		     struct ibv_query_qp *cmd, size_t cmd_size);
+int ibv_cmd_destroy_qp(struct ibv_qp *qp);
+
+/* SRQ */
+int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
+		       struct ibv_srq_init_attr *attr,
+		       struct ibv_create_srq *cmd, size_t cmd_size,
+		       struct ib_uverbs_create_srq_resp *resp,
+		       size_t resp_size);
+int ibv_cmd_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		       int srq_attr_mask, struct ibv_modify_srq *cmd,
+		       size_t cmd_size);
+int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		      struct ibv_query_srq *cmd, size_t cmd_size);
+int ibv_cmd_destroy_srq(struct ibv_srq *srq);
+
+/* MR */
+int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+		   uint64_t hca_va, int access, struct verbs_mr *vmr,
+		   struct ibv_reg_mr *cmd, size_t cmd_size,
+		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
+		     size_t length, uint64_t hca_va, int access,
+		     struct ibv_pd *pd, struct ibv_rereg_mr *cmd,
+		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp,
+		     size_t resp_sz);
+int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+int ibv_cmd_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+		      uint32_t flags, struct ibv_sge *sg_list,
+		      uint32_t num_sge);
+
+/* AH */
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
+		      struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size);
+int ibv_cmd_destroy_ah(struct ibv_ah *ah);
 
 int ibv_read_ibdev_sysfs_file(char *buf, size_t size,
 			      struct verbs_sysfs_dev *sysfs_dev,
@@ -467,5 +613,28 @@ SOFTODP_ASSERT_SIZE(struct ibv_alloc_pd, sizeof(struct ib_uverbs_cmd_hdr) +
 					 sizeof(struct ib_uverbs_alloc_pd));
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_get_context_resp, 8);
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_alloc_pd_resp, 4);
+
+SOFTODP_ASSERT_SIZE(struct ex_hdr, 24);
+SOFTODP_ASSERT_SIZE(struct ibv_create_cq, 8 + 32);
+SOFTODP_ASSERT_SIZE(struct ibv_create_cq_ex, 24 + 32);
+SOFTODP_ASSERT_SIZE(struct ibv_resize_cq, 8 + 16);
+SOFTODP_ASSERT_SIZE(struct ibv_create_qp, 8 + 56);
+SOFTODP_ASSERT_SIZE(struct ibv_modify_qp, 8 + 112);
+SOFTODP_ASSERT_SIZE(struct ibv_query_qp, 8 + 16);
+SOFTODP_ASSERT_SIZE(struct ibv_create_srq, 8 + 32);
+SOFTODP_ASSERT_SIZE(struct ibv_modify_srq, 8 + 16);
+SOFTODP_ASSERT_SIZE(struct ibv_query_srq, 8 + 16);
+SOFTODP_ASSERT_SIZE(struct ibv_reg_mr, 8 + 40);
+SOFTODP_ASSERT_SIZE(struct ibv_rereg_mr, 8 + 48);
+SOFTODP_ASSERT_SIZE(struct ibv_post_send, 8 + 24);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_post_send_resp, 4);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_create_cq_resp, 8);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_ex_create_cq_resp, 16);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_resize_cq_resp, 8);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_create_qp_resp, 32);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_create_srq_resp, 16);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_reg_mr_resp, 12);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_rereg_mr_resp, 8);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_create_ah_resp, 4);
 
 #endif /* SOFTODP_IBVERBS_PRIVATE_H */

@@ -3,9 +3,11 @@
  * softodp: rdma-core provider for the softodp kernel driver (RoCEv2 in
  * software with On-Demand Paging).
  *
- * This file holds the control path: device matching, contexts, device and
- * port queries, protection domains.  Every verb not set in softodp_ctx_ops
- * is answered by libibverbs with EOPNOTSUPP.
+ * This file holds device matching, contexts, device and port queries,
+ * protection domains and the ops table; the other objects live in cq.c,
+ * qp.c, srq.c, mr.c and ah.c, the rings in ring.h and queue.c, WQE/CQE
+ * encoding in softodp-wqe.c.  Every verb not set in softodp_ctx_ops is
+ * answered by libibverbs with EOPNOTSUPP.
  *
  * Nothing here prints: errors are reported through return values / errno
  * only, as the verbs API documents.
@@ -143,12 +145,38 @@ static void softodp_free_context(struct ibv_context *ibctx)
 	free(ctx);
 }
 
+/* Alphabetical, like struct verbs_context_ops. */
 static const struct verbs_context_ops softodp_ctx_ops = {
+	.advise_mr = ibv_cmd_advise_mr,
 	.alloc_pd = softodp_alloc_pd,
+	.create_ah = softodp_create_ah,
+	.create_cq = softodp_create_cq,
+	.create_cq_ex = softodp_create_cq_ex,
+	.create_qp = softodp_create_qp,
+	.create_qp_ex = softodp_create_qp_ex,
+	.create_srq = softodp_create_srq,
+	.create_srq_ex = softodp_create_srq_ex,
 	.dealloc_pd = softodp_dealloc_pd,
+	.dereg_mr = softodp_dereg_mr,
+	.destroy_ah = softodp_destroy_ah,
+	.destroy_cq = softodp_destroy_cq,
+	.destroy_qp = softodp_destroy_qp,
+	.destroy_srq = softodp_destroy_srq,
 	.free_context = softodp_free_context,
+	.modify_qp = softodp_modify_qp,
+	.modify_srq = softodp_modify_srq,
+	.poll_cq = softodp_poll_cq,
+	.post_recv = softodp_post_recv,
+	.post_send = softodp_post_send,
+	.post_srq_recv = softodp_post_srq_recv,
 	.query_device_ex = softodp_query_device_ex,
 	.query_port = softodp_query_port,
+	.query_qp = softodp_query_qp,
+	.query_srq = softodp_query_srq,
+	.reg_mr = softodp_reg_mr,
+	.req_notify_cq = softodp_req_notify_cq,
+	.rereg_mr = softodp_rereg_mr,
+	.resize_cq = softodp_resize_cq,
 };
 
 static struct verbs_context *softodp_alloc_context(struct ibv_device *ibdev,

@@ -30,6 +30,13 @@ static const char *const hidden_names[] = {
 	"softodp_query_port",	 "softodp_query_device_ex",
 	"softodp_register_driver", "softodp_format_fw_ver",
 	"softodp_hca_type_matches", "verbs_provider_softodp",
+	"softodp_create_cq",	 "softodp_poll_cq",
+	"softodp_create_qp",	 "softodp_post_send",
+	"softodp_post_recv",	 "softodp_post_recv_ring",
+	"softodp_create_srq",	 "softodp_post_srq_recv",
+	"softodp_reg_mr",	 "softodp_create_ah",
+	"softodp_queue_map",	 "softodp_encode_send_wqe",
+	"softodp_encode_recv_wqe", "softodp_cqe_to_wc",
 	NULL,
 };
 

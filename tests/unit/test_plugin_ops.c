@@ -6,8 +6,11 @@
  * This executable defines verbs_register_driver_34 itself (exported at
  * version IBVERBS_PRIVATE_34, see test_plugin_ops.map), so when the plugin's
  * constructor runs during dlopen() the call lands here and the test gets
- * the plugin's struct verbs_device_ops.  Every other private function the
- * plugin calls still resolves to the real libibverbs the plugin pulls in.
+ * the plugin's struct verbs_device_ops.  It also stands in for
+ * ibv_cmd_get_context (which can be told to succeed without a kernel) and
+ * verbs_set_ops (which records the context ops table), both forwarding to
+ * the real libibverbs otherwise.  Every other private function the plugin
+ * calls resolves to the real libibverbs the plugin pulls in.
  *
  * usage: test_plugin_ops PATH/libsoftodp-rdmav34.so SCRATCH_DIR
  */
@@ -31,6 +34,50 @@ void verbs_register_driver_34(const struct verbs_device_ops *ops)
 {
 	registered_ops = ops;
 	registered_count++;
+}
+
+/* The real libibverbs function of that name (loaded by the plugin). */
+static void *real_fn(const char *name)
+{
+	void *lib = dlopen("libibverbs.so.1", RTLD_NOW | RTLD_NOLOAD);
+	void *fn = lib ? dlvsym(lib, name, "IBVERBS_PRIVATE_34") : NULL;
+
+	if (!fn) {
+		fprintf(stderr, "no real %s: %s\n", name, dlerror());
+		abort();
+	}
+	return fn;
+}
+
+/* When set, GET_CONTEXT "succeeds" with an all-zero response. */
+static bool fake_get_context;
+
+int ibv_cmd_get_context(struct verbs_context *context,
+			struct ibv_get_context *cmd, size_t cmd_size,
+			struct ib_uverbs_get_context_resp *resp,
+			size_t resp_size)
+{
+	int (*real)(struct verbs_context *, struct ibv_get_context *, size_t,
+		    struct ib_uverbs_get_context_resp *, size_t);
+
+	if (fake_get_context) {
+		memset(resp, 0, resp_size);
+		return 0;
+	}
+	*(void **)&real = real_fn("ibv_cmd_get_context");
+	return real(context, cmd, cmd_size, resp, resp_size);
+}
+
+static const struct verbs_context_ops *set_ops;
+
+void verbs_set_ops(struct verbs_context *vctx,
+		   const struct verbs_context_ops *ops)
+{
+	void (*real)(struct verbs_context *, const struct verbs_context_ops *);
+
+	set_ops = ops;
+	*(void **)&real = real_fn("verbs_set_ops");
+	real(vctx, ops);
 }
 
 /* Scratch directory standing in for /sys/class/infiniband/<dev>. */
@@ -103,6 +150,158 @@ static void check_alloc_context_failure(const struct verbs_device_ops *ops,
 	close(fds[1]);
 }
 
+/* The context ops the provider must set; every other slot stays NULL. */
+#define OP(name) { #name, offsetof(struct verbs_context_ops, name) }
+static const struct {
+	const char *name;
+	size_t off;
+} expected_ops[] = {
+	OP(advise_mr),	   OP(alloc_pd),      OP(create_ah),
+	OP(create_cq),	   OP(create_cq_ex),  OP(create_qp),
+	OP(create_qp_ex),  OP(create_srq),    OP(create_srq_ex),
+	OP(dealloc_pd),	   OP(dereg_mr),      OP(destroy_ah),
+	OP(destroy_cq),	   OP(destroy_qp),    OP(destroy_srq),
+	OP(free_context),  OP(modify_qp),     OP(modify_srq),
+	OP(poll_cq),	   OP(post_recv),     OP(post_send),
+	OP(post_srq_recv), OP(query_device_ex), OP(query_port),
+	OP(query_qp),	   OP(query_srq),     OP(reg_mr),
+	OP(req_notify_cq), OP(rereg_mr),      OP(resize_cq),
+};
+#undef OP
+
+static void check_ops_table(const struct verbs_context_ops *ops)
+{
+	enum { NSLOTS = sizeof(*ops) / sizeof(void (*)(void)) };
+	void (*slots[NSLOTS])(void);
+	bool want[NSLOTS];
+	void (*advise)(void);
+
+	static_assert(sizeof(*ops) % sizeof(void (*)(void)) == 0, "slots");
+	memcpy(slots, ops, sizeof(slots));
+	memset(want, 0, sizeof(want));
+	for (size_t i = 0; i < sizeof(expected_ops) / sizeof(expected_ops[0]); i++)
+		want[expected_ops[i].off / sizeof(void (*)(void))] = true;
+
+	for (size_t i = 0; i < NSLOTS; i++) {
+		if (want[i] != (slots[i] != NULL))
+			fprintf(stderr, "ops slot %zu: %s but %s\n", i,
+				want[i] ? "expected" : "not expected",
+				slots[i] ? "set" : "NULL");
+		CHECK(want[i] == (slots[i] != NULL));
+	}
+
+	/* advise_mr is libibverbs' own command. */
+	*(void **)&advise = real_fn("ibv_cmd_advise_mr");
+	CHECK(ops->advise_mr != NULL &&
+	      (void (*)(void))ops->advise_mr == advise);
+}
+
+/* Requests the provider refuses before any command reaches the kernel. */
+static void check_early_rejects(const struct verbs_context_ops *ops,
+				struct ibv_context *ctx)
+{
+	struct ibv_pd pd = { .context = ctx };
+	struct ibv_cq_init_attr_ex cq_attr;
+	struct ibv_qp_init_attr_ex qp_attr;
+	struct ibv_srq_init_attr_ex srq_attr;
+	struct ibv_srq_attr srq_mod;
+	struct ibv_qp_init_attr qp_basic;
+	struct ibv_srq srq = { .context = ctx };
+
+	memset(&cq_attr, 0, sizeof(cq_attr));
+	cq_attr.cqe = 16;
+	cq_attr.wc_flags = IBV_WC_EX_WITH_COMPLETION_TIMESTAMP;
+	errno = 0;
+	CHECK(ops->create_cq_ex(ctx, &cq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+	cq_attr.wc_flags = IBV_WC_EX_WITH_BYTE_LEN | IBV_WC_EX_WITH_CVLAN;
+	errno = 0;
+	CHECK(ops->create_cq_ex(ctx, &cq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+	cq_attr.wc_flags = IBV_WC_STANDARD_FLAGS;
+	cq_attr.comp_mask = IBV_CQ_INIT_ATTR_MASK_FLAGS;
+	cq_attr.flags = IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN;
+	errno = 0;
+	CHECK(ops->create_cq_ex(ctx, &cq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+	cq_attr.comp_mask = IBV_CQ_INIT_ATTR_MASK_PD;
+	errno = 0;
+	CHECK(ops->create_cq_ex(ctx, &cq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+
+	memset(&qp_attr, 0, sizeof(qp_attr));
+	qp_attr.qp_type = IBV_QPT_RC;
+	qp_attr.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+	qp_attr.pd = &pd;
+	qp_attr.send_ops_flags = IBV_QP_EX_WITH_SEND;
+	errno = 0;
+	CHECK(ops->create_qp_ex(ctx, &qp_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+	qp_attr.comp_mask = IBV_QP_INIT_ATTR_PD;
+	for (int t = IBV_QPT_UC; t <= IBV_QPT_DRIVER; t++) {
+		if (t == IBV_QPT_UD)
+			continue;
+		qp_attr.qp_type = (enum ibv_qp_type)t;
+		errno = 0;
+		CHECK(ops->create_qp_ex(ctx, &qp_attr) == NULL);
+		CHECK_EQ_U64(errno, EOPNOTSUPP);
+	}
+	qp_attr.qp_type = IBV_QPT_UD;
+	qp_attr.comp_mask = 0;
+	errno = 0;
+	CHECK(ops->create_qp_ex(ctx, &qp_attr) == NULL);
+	CHECK_EQ_U64(errno, EINVAL);
+
+	memset(&qp_basic, 0, sizeof(qp_basic));
+	qp_basic.qp_type = IBV_QPT_UC;
+	errno = 0;
+	CHECK(ops->create_qp(&pd, &qp_basic) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+
+	memset(&srq_attr, 0, sizeof(srq_attr));
+	srq_attr.comp_mask = IBV_SRQ_INIT_ATTR_PD | IBV_SRQ_INIT_ATTR_TYPE;
+	srq_attr.pd = &pd;
+	srq_attr.srq_type = IBV_SRQT_XRC;
+	errno = 0;
+	CHECK(ops->create_srq_ex(ctx, &srq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+	srq_attr.srq_type = IBV_SRQT_BASIC;
+	srq_attr.comp_mask |= IBV_SRQ_INIT_ATTR_CQ;
+	errno = 0;
+	CHECK(ops->create_srq_ex(ctx, &srq_attr) == NULL);
+	CHECK_EQ_U64(errno, EOPNOTSUPP);
+
+	memset(&srq_mod, 0, sizeof(srq_mod));
+	srq_mod.max_wr = 100;
+	CHECK_EQ_U64(ops->modify_srq(&srq, &srq_mod, IBV_SRQ_MAX_WR), EOPNOTSUPP);
+}
+
+/*
+ * alloc_context with GET_CONTEXT faked to succeed: the provider installs
+ * its ops table; check it, try the early rejections, and free the context.
+ */
+static void check_context_ops(const struct verbs_device_ops *ops,
+			      struct verbs_device *vdev)
+{
+	struct verbs_context *vctx;
+	int fds[2];
+
+	CHECK(pipe2(fds, O_CLOEXEC) == 0);
+	set_ops = NULL;
+	fake_get_context = true;
+	vctx = ops->alloc_context(&vdev->device, fds[0], NULL);
+	fake_get_context = false;
+	CHECK(vctx != NULL);
+	CHECK(set_ops != NULL);
+	if (vctx && set_ops) {
+		check_ops_table(set_ops);
+		check_early_rejects(set_ops, &vctx->context);
+		set_ops->free_context(&vctx->context);
+	}
+	CHECK(atomic_load(&vdev->refcount) == 1);
+	close(fds[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const struct verbs_device_ops *ops;
@@ -169,6 +368,7 @@ int main(int argc, char **argv)
 		atomic_init(&vdev->refcount, 1);
 		vdev->sysfs = &sysfs;
 		check_alloc_context_failure(ops, vdev);
+		check_context_ops(ops, vdev);
 		ops->uninit_device(vdev);
 	}
 
