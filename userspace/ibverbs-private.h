@@ -401,6 +401,12 @@ struct ibv_post_send {
 	struct ib_uverbs_post_send core;
 };
 
+/* The RQ doorbell (only asked for in ERR): a POST_RECV with no WRs. */
+struct ibv_post_recv {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_post_recv core;
+};
+
 /* ------------------------------------------------------------------ */
 /* Private functions (symbol version IBVERBS_PRIVATE_34)               */
 /* ------------------------------------------------------------------ */
@@ -628,6 +634,8 @@ SOFTODP_ASSERT_SIZE(struct ibv_reg_mr, 8 + 40);
 SOFTODP_ASSERT_SIZE(struct ibv_rereg_mr, 8 + 48);
 SOFTODP_ASSERT_SIZE(struct ibv_post_send, 8 + 24);
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_post_send_resp, 4);
+SOFTODP_ASSERT_SIZE(struct ibv_post_recv, 8 + 24);
+SOFTODP_ASSERT_SIZE(struct ib_uverbs_post_recv_resp, 4);
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_create_cq_resp, 8);
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_ex_create_cq_resp, 16);
 SOFTODP_ASSERT_SIZE(struct ib_uverbs_resize_cq_resp, 8);

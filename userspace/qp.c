@@ -6,7 +6,10 @@
  * post_send writes WQEs under the SQ lock, store-releases prod, issues a
  * full barrier and reads the ring's flags: only if the kernel's worker is
  * idle (SOFTODP_RING_F_DOORBELL) does it ring the doorbell, a POST_SEND
- * command with no work requests.  post_recv never enters the kernel.
+ * command with no work requests.  post_recv does the same on the RQ ring,
+ * where the kernel sets the flag only in the error state (so that WQEs
+ * posted after the flush get flushed too): in any other state posting a
+ * receive never enters the kernel.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -245,8 +248,8 @@ int softodp_destroy_qp(struct ibv_qp *ibqp)
 /* Data path                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The doorbell: a POST_SEND command carrying no work request. */
-static int qp_doorbell(struct ibv_qp *ibqp)
+/* The SQ doorbell: a POST_SEND command carrying no work request. */
+static int qp_sq_doorbell(struct ibv_qp *ibqp)
 {
 	struct ib_uverbs_post_send_resp resp;
 	struct ibv_post_send cmd;
@@ -263,6 +266,30 @@ static int qp_doorbell(struct ibv_qp *ibqp)
 	cmd.core.sge_count = 0;
 	/* The kernel refuses a wqe_size below its own send WR struct. */
 	cmd.core.wqe_size = sizeof(struct ib_uverbs_send_wr);
+
+	n = write(ibqp->context->cmd_fd, &cmd, sizeof(cmd));
+	if (n == (ssize_t)sizeof(cmd))
+		return 0;
+	return n < 0 ? errno : EIO;
+}
+
+/* The RQ doorbell: a POST_RECV command carrying no work request. */
+static int qp_rq_doorbell(struct ibv_qp *ibqp)
+{
+	struct ib_uverbs_post_recv_resp resp;
+	struct ibv_post_recv cmd;
+	ssize_t n;
+
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&resp, 0, sizeof(resp));
+	cmd.hdr.command = IB_USER_VERBS_CMD_POST_RECV;
+	cmd.hdr.in_words = sizeof(cmd) / 4;
+	cmd.hdr.out_words = sizeof(resp) / 4;
+	cmd.core.response = (uintptr_t)&resp;
+	cmd.core.qp_handle = ibqp->handle;
+	cmd.core.wr_count = 0;
+	cmd.core.sge_count = 0;
+	cmd.core.wqe_size = sizeof(struct ib_uverbs_recv_wr);
 
 	n = write(ibqp->context->cmd_fd, &cmd, sizeof(cmd));
 	if (n == (ssize_t)sizeof(cmd))
@@ -320,7 +347,7 @@ int softodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	pthread_spin_unlock(&qp->sq_lock);
 
 	if (ring_it) {
-		int db = qp_doorbell(ibqp);
+		int db = qp_sq_doorbell(ibqp);
 
 		/*
 		 * The WQEs are in the ring, but the kernel may never see
@@ -334,13 +361,19 @@ int softodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	return ret;
 }
 
-/* Post receive WQEs into a ring (RQ or SRQ); the caller holds its lock. */
+/*
+ * Post receive WQEs into a ring (RQ or SRQ); the caller holds its lock.
+ * Returns the errno for *bad_wr, and in *doorbell whether the kernel asked
+ * for a doorbell (SOFTODP_RING_F_DOORBELL) after this post.
+ */
 int softodp_post_recv_ring(struct softodp_queue *q, uint32_t max_sge,
-			   struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr)
+			   struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr,
+			   bool *doorbell)
 {
 	uint32_t start = q->index, cons;
 	int ret = 0;
 
+	*doorbell = false;
 	cons = softodp_ring_load_acquire(&q->ring->cons);
 	for (; wr; wr = wr->next) {
 		if (softodp_ring_full(q->index, cons, q->cap)) {
@@ -359,7 +392,8 @@ int softodp_post_recv_ring(struct softodp_queue *q, uint32_t max_sge,
 	if (ret)
 		*bad_wr = wr;
 	if (q->index != start)
-		softodp_ring_store_release(&q->ring->prod, q->index);
+		*doorbell = softodp_ring_publish_needs_doorbell(q->ring,
+								q->index);
 	return ret;
 }
 
@@ -367,6 +401,7 @@ int softodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr)
 {
 	struct softodp_qp *qp = to_sqp(ibqp);
+	bool ring_it;
 	int ret;
 
 	*bad_wr = NULL;
@@ -378,7 +413,17 @@ int softodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	}
 
 	pthread_spin_lock(&qp->rq_lock);
-	ret = softodp_post_recv_ring(&qp->rq, qp->max_recv_sge, wr, bad_wr);
+	ret = softodp_post_recv_ring(&qp->rq, qp->max_recv_sge, wr, bad_wr,
+				     &ring_it);
 	pthread_spin_unlock(&qp->rq_lock);
+
+	if (ring_it) {
+		int db = qp_rq_doorbell(ibqp);
+
+		if (db && !ret) {
+			ret = db;
+			*bad_wr = wr;
+		}
+	}
 	return ret;
 }

@@ -291,7 +291,8 @@ int softodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 int softodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr);
 int softodp_post_recv_ring(struct softodp_queue *q, uint32_t max_sge,
-			   struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr);
+			   struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr,
+			   bool *doorbell);
 
 /* srq.c */
 struct ibv_srq *softodp_create_srq(struct ibv_pd *pd,

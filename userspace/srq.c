@@ -153,11 +153,17 @@ int softodp_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 			  struct ibv_recv_wr **bad_wr)
 {
 	struct softodp_srq *srq = to_ssrq(ibsrq);
+	bool unused;
 	int ret;
 
+	/*
+	 * No doorbell: an SRQ is only read by responders that look for a
+	 * WQE when a message arrives (no flush, no flag from the kernel).
+	 */
 	*bad_wr = NULL;
 	pthread_spin_lock(&srq->lock);
-	ret = softodp_post_recv_ring(&srq->q, srq->max_sge, wr, bad_wr);
+	ret = softodp_post_recv_ring(&srq->q, srq->max_sge, wr, bad_wr,
+				     &unused);
 	pthread_spin_unlock(&srq->lock);
 	return ret;
 }
