@@ -1,0 +1,1689 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sod_traffic: data-path test matrix between a server and a client over
+ * plain libibverbs (no provider-specific code), RC and UD over RoCE v2.
+ *
+ * Either two processes on one device (loopback: --client 127.0.0.1) or two
+ * hosts.  The client drives: for every op x size x iteration it tells the
+ * server over a TCP control connection what comes ("PREP"), the server
+ * prepares (poisons its buffer, posts a receive, fills a READ source, sets
+ * an atomic target) and answers "READY", the client runs the operation and
+ * checks its own completion and buffer, then asks the server to check its
+ * side ("CHECK"); the server answers "OK" or "FAIL <why>".
+ *
+ * Every payload is a pattern that depends on (op, size, iteration, byte
+ * offset); destinations are poisoned first and the 64 bytes before and
+ * after every destination must stay poisoned.  Completions are checked for
+ * status, opcode, byte_len, imm_data and IBV_WC_WITH_IMM, wc_flags, qp_num,
+ * src_qp and IBV_WC_GRH (UD, plus the IPv4 header in GRH bytes 20..39).
+ *
+ * --check-errors then runs error cases, each on fresh QPs, each asserting
+ * one exact completion status (see the usage text).
+ *
+ * The first failed check prints "<prog>: FAIL <what>: expected X got Y" and
+ * exits 1 (both sides: the peer is told).  Exit status as in sod_common.h.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sod_common.h"
+
+#define IB_PORT 1
+#define GUARD 64
+#define GRH_LEN 40
+#define UD_QKEY 0x11111111u
+#define MAX_QP 2
+#define RO_LEN 4096
+#define LINE_MAX_LEN 512
+
+static const char usage[] =
+	"--dev NAME (--server | --client HOST) [options]\n"
+	"  --dev NAME         RDMA device (both sides)\n"
+	"  --server           wait for one client on --port\n"
+	"  --client HOST      connect to the server at HOST (IPv4 or name)\n"
+	"  --port N           TCP port of the control connection (default 18515)\n"
+	"  --gid-index N      GID index to use (default: the first RoCE v2 GID\n"
+	"                     holding an IPv4-mapped address)\n"
+	"  --mtu BYTES        RC path MTU: 256, 512, 1024, 2048 or 4096\n"
+	"                     (default 1024; must be <= the port's active MTU)\n"
+	"  --ops LIST         comma list of send,send_imm,write,write_imm,read,\n"
+	"                     cas,faa,inline,ud_send,ud_send_imm, or 'all' (default)\n"
+	"  --sizes LIST       comma list of byte counts\n"
+	"                     (default 0,1,63,4095,4096,4097,65536,1048577)\n"
+	"  --iters N          iterations of every op x size (default 1)\n"
+	"  --srq              server: 2 RC QPs sharing one SRQ (client alternates)\n"
+	"  --check-errors     then run the error cases: bad lkey (LOC_PROT_ERR),\n"
+	"                     WRITE without REMOTE_WRITE (REM_ACCESS_ERR), READ\n"
+	"                     outside the MR (REM_ACCESS_ERR), MR of another PD\n"
+	"                     (LOC_PROT_ERR), 2 receives posted before and 3 sends\n"
+	"                     after a move to ERR (WR_FLUSH_ERR each), a receive\n"
+	"                     posted to a QP in ERR (WR_FLUSH_ERR),\n"
+	"                     no receive with rnr_retry 0 (RNR_RETRY_EXC_ERR),\n"
+	"                     peer QP destroyed with retry_cnt 1 (RETRY_EXC_ERR)\n"
+	"  --errors LIST      with --check-errors: only these cases (default all):\n"
+	"                     bad_lkey,no_write,read_oob,wrong_pd,flush,\n"
+	"                     flush_late_recv,rnr,vanish\n"
+	"  --no-matrix        skip the op x size matrix (e.g. errors only)\n"
+	"  --timeout-ms N     wait for any completion or peer message at most N ms\n"
+	"                     (default 30000)\n"
+	"  Options that shape the run (--ops, --sizes, --iters, --srq,\n"
+	"  --check-errors, --no-matrix, --mtu) are taken from the client; the\n"
+	"  server follows.\n";
+
+enum op {
+	OP_SEND, OP_SEND_IMM, OP_WRITE, OP_WRITE_IMM, OP_READ, OP_CAS, OP_FAA,
+	OP_INLINE, OP_UD_SEND, OP_UD_SEND_IMM, OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+	"send", "send_imm", "write", "write_imm", "read", "cas", "faa",
+	"inline", "ud_send", "ud_send_imm",
+};
+
+enum { ERR_BAD_LKEY, ERR_NO_WRITE, ERR_READ_OOB, ERR_WRONG_PD, ERR_FLUSH,
+	ERR_FLUSH_LATE_RECV, ERR_RNR, ERR_VANISH, ERR_COUNT };
+
+static const char *const err_names[ERR_COUNT] = {
+	"bad_lkey", "no_write", "read_oob", "wrong_pd", "flush",
+	"flush_late_recv", "rnr", "vanish",
+};
+
+#define MAX_SIZES 32
+
+struct opts {
+	const char *dev;
+	bool server;
+	const char *host;
+	long port;
+	long gid_index;		/* -1: find */
+	long mtu;
+	bool ops[OP_COUNT];
+	long sizes[MAX_SIZES];
+	int nsizes;
+	long iters;
+	bool srq;
+	bool check_errors;
+	unsigned int errors;	/* bit per error case */
+	bool matrix;
+	long timeout_ms;
+};
+
+struct cq {
+	struct ibv_comp_channel *ch;
+	struct ibv_cq *cq;
+};
+
+struct peer {
+	union ibv_gid gid;
+	uint32_t rkey, ro_rkey, ud_qpn;
+	uint64_t addr, ro_addr, len;
+	uint64_t atom_off;
+};
+
+static struct opts o;
+static struct ibv_context *ctx;
+static struct ibv_pd *pd, *pd2;
+static struct ibv_mr *mr, *ro_mr, *mr2;
+static uint8_t *buf, *robuf, *buf2;
+static size_t buf_len, data_off, atom_off;
+static long max_size;
+static union ibv_gid my_gid;
+static int gid_index;
+static enum ibv_mtu path_mtu;
+static int port_mtu_bytes;
+static uint32_t max_inline;
+
+static struct cq scq, rcq, udcq;
+static struct ibv_srq *srq;
+static struct ibv_qp *qp[MAX_QP];
+static int nqp;
+static struct ibv_qp *udqp;
+static struct ibv_ah *ah;
+static struct peer peer;
+
+static int sock = -1;
+static FILE *sock_in;
+
+/* ------------------------------------------------------------ failing */
+
+static void send_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static bool failing;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: FAIL %s\n", sod_prog, msg);
+	if (sock >= 0 && !failing) {
+		failing = true;
+		send_line("FAIL %s", msg);
+	}
+	exit(SOD_EXIT_FAIL);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die_env(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", sod_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (sock >= 0 && !failing) {
+		failing = true;
+		send_line("FAIL peer setup failed");
+	}
+	exit(SOD_EXIT_USAGE);
+}
+
+/* ------------------------------------------------------------ control */
+
+static void send_line(const char *fmt, ...)
+{
+	char line[LINE_MAX_LEN];
+	size_t n, done = 0;
+	va_list ap;
+	ssize_t w;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	line[n++] = '\n';
+	while (done < n) {
+		w = send(sock, line + done, n - done, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (failing)
+				return;
+			failing = true;
+			fprintf(stderr, "%s: FAIL control connection: send: %s\n",
+				sod_prog, strerror(errno));
+			exit(SOD_EXIT_FAIL);
+		}
+		done += (size_t)w;
+	}
+}
+
+/* Read one line (without '\n'); a "FAIL ..." line from the peer ends us. */
+static void recv_line(char *line, size_t len)
+{
+	size_t n;
+
+	if (!fgets(line, (int)len, sock_in)) {
+		failing = true;
+		fail("control connection: expected a message from the peer got %s",
+		     ferror(sock_in) ? strerror(errno) : "end of stream");
+	}
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (strncmp(line, "FAIL ", 5) == 0) {
+		failing = true;
+		fprintf(stderr, "%s: FAIL peer reported: %s\n", sod_prog, line + 5);
+		exit(SOD_EXIT_FAIL);
+	}
+}
+
+static void expect_line(const char *want)
+{
+	char line[LINE_MAX_LEN];
+
+	recv_line(line, sizeof(line));
+	if (strcmp(line, want) != 0)
+		fail("control protocol: expected '%s' got '%s'", want, line);
+}
+
+static void set_sock_timeout(int fd)
+{
+	struct timeval tv = {
+		.tv_sec = o.timeout_ms / 1000 + 5,
+		.tv_usec = 0,
+	};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void ctl_connect(void)
+{
+	int one = 1;
+
+	if (o.server) {
+		struct sockaddr_in sa = {
+			.sin_family = AF_INET,
+			.sin_port = htons((uint16_t)o.port),
+			.sin_addr.s_addr = htonl(INADDR_ANY),
+		};
+		struct pollfd pfd;
+		int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (ls < 0)
+			die_env("socket: %s", strerror(errno));
+		setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+			die_env("cannot listen on TCP port %ld: %s", o.port,
+				strerror(errno));
+		sod_info("server: listening on TCP port %ld", o.port);
+		pfd.fd = ls;
+		pfd.events = POLLIN;
+		/* The client may start much later (another VM): wait long. */
+		if (poll(&pfd, 1, (int)(o.timeout_ms * 4)) != 1)
+			fail("control connection: expected a client within %ld ms got none",
+			     o.timeout_ms * 4);
+		sock = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		if (sock < 0)
+			fail("control connection: accept: %s", strerror(errno));
+		close(ls);
+	} else {
+		struct addrinfo hints = { .ai_family = AF_INET,
+					  .ai_socktype = SOCK_STREAM };
+		struct addrinfo *ai;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		char port[16];
+		long waited = 0;
+		int ret;
+
+		snprintf(port, sizeof(port), "%ld", o.port);
+		ret = getaddrinfo(o.host, port, &hints, &ai);
+		if (ret)
+			die_env("cannot resolve '%s': %s", o.host, gai_strerror(ret));
+		for (;;) {
+			sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (sock < 0)
+				die_env("socket: %s", strerror(errno));
+			if (connect(sock, ai->ai_addr, ai->ai_addrlen) == 0)
+				break;
+			ret = errno;
+			close(sock);
+			sock = -1;
+			/* The server may not listen yet: retry for a while. */
+			if ((ret != ECONNREFUSED && ret != EHOSTUNREACH &&
+			     ret != ETIMEDOUT) || waited >= o.timeout_ms)
+				fail("control connection to %s:%ld: expected success got %s",
+				     o.host, o.port, strerror(ret));
+			nanosleep(&ts, NULL);
+			waited += 100;
+		}
+		freeaddrinfo(ai);
+	}
+	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	set_sock_timeout(sock);
+	sock_in = fdopen(dup(sock), "r");
+	if (!sock_in)
+		die_env("fdopen: %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------ patterns */
+
+static uint8_t pattern(int op, long size, long iter, size_t i)
+{
+	uint32_t x = (uint32_t)i * 0x9E3779B1u ^
+		     ((uint32_t)op * 0x85EBCA77u + (uint32_t)size * 0xC2B2AE3Du +
+		      (uint32_t)iter * 0x27D4EB2Fu + 0x165667B1u);
+
+	x ^= x >> 15;
+	x *= 0x2C1B3C6Du;
+	x ^= x >> 12;
+	return (uint8_t)(x ^ (x >> 8));
+}
+
+static uint8_t poison(int op, long iter)
+{
+	return (uint8_t)(0xA5 ^ (op * 16) ^ iter);
+}
+
+static void fill_pattern(uint8_t *p, int op, long size, long iter)
+{
+	for (long i = 0; i < size; i++)
+		p[i] = pattern(op, size, iter, (size_t)i);
+}
+
+/* Check [p-GUARD, p) and [p+size, p+size+GUARD) hold pv and p[0..size) the
+ * pattern.  Returns NULL if so, else a message in msg. */
+static const char *check_buf(char *msg, size_t len, const char *what,
+			     const uint8_t *p, int op, long size, long iter,
+			     bool check_before)
+{
+	uint8_t pv = poison(op, iter);
+
+	if (check_before)
+		for (long i = -GUARD; i < 0; i++)
+			if (p[i] != pv) {
+				snprintf(msg, len, "%s %s size %ld iter %ld: guard byte %ld before the data: expected 0x%02x got 0x%02x",
+					 what, op_names[op], size, iter, -i, pv, p[i]);
+				return msg;
+			}
+	for (long i = 0; i < size; i++) {
+		uint8_t want = pattern(op, size, iter, (size_t)i);
+
+		if (p[i] != want) {
+			snprintf(msg, len, "%s %s size %ld iter %ld: data byte %ld: expected 0x%02x got 0x%02x",
+				 what, op_names[op], size, iter, i, want, p[i]);
+			return msg;
+		}
+	}
+	for (long i = size; i < size + GUARD; i++)
+		if (p[i] != pv) {
+			snprintf(msg, len, "%s %s size %ld iter %ld: guard byte %ld after the data: expected 0x%02x got 0x%02x",
+				 what, op_names[op], size, iter, i - size, pv, p[i]);
+			return msg;
+		}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ CQs */
+
+static void cq_create(struct cq *c, int depth)
+{
+	c->ch = ibv_create_comp_channel(ctx);
+	if (!c->ch)
+		fail("ibv_create_comp_channel: expected success got %s", strerror(errno));
+	c->cq = ibv_create_cq(ctx, depth, NULL, c->ch, 0);
+	if (!c->cq)
+		fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
+	if (ibv_req_notify_cq(c->cq, 0))
+		fail("ibv_req_notify_cq: expected success got %s", strerror(errno));
+}
+
+static void cq_destroy(struct cq *c)
+{
+	if (c->cq && ibv_destroy_cq(c->cq))
+		fail("ibv_destroy_cq: expected success got %s", strerror(errno));
+	if (c->ch && ibv_destroy_comp_channel(c->ch))
+		fail("ibv_destroy_comp_channel: expected success got %s", strerror(errno));
+	c->cq = NULL;
+	c->ch = NULL;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* One completion within timeout_ms (event driven): true if got. */
+static bool cq_wait(struct cq *c, struct ibv_wc *wc, long timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = c->ch->fd, .events = POLLIN };
+		struct ibv_cq *ev_cq;
+		void *ev_ctx;
+		long left;
+		int n = ibv_poll_cq(c->cq, 1, wc);
+
+		if (n < 0)
+			fail("ibv_poll_cq: expected >= 0 got %d", n);
+		if (n == 1)
+			return true;
+		left = end - now_ms();
+		if (left <= 0)
+			return false;
+		n = poll(&pfd, 1, (int)(left > 200 ? 200 : left));
+		if (n < 0 && errno != EINTR)
+			fail("poll on the completion channel: %s", strerror(errno));
+		if (n == 1) {
+			if (ibv_get_cq_event(c->ch, &ev_cq, &ev_ctx))
+				fail("ibv_get_cq_event: expected success got %s",
+				     strerror(errno));
+			if (ev_cq != c->cq)
+				fail("ibv_get_cq_event: expected cq %p got %p",
+				     (void *)c->cq, (void *)ev_cq);
+			ibv_ack_cq_events(ev_cq, 1);
+			if (ibv_req_notify_cq(c->cq, 0))
+				fail("ibv_req_notify_cq: expected success got %s",
+				     strerror(errno));
+		}
+		/* No event within 200 ms: poll again anyway (covers a lost
+		 * arm race; a missing event is not what this test judges). */
+	}
+}
+
+static void cq_expect_one(struct cq *c, struct ibv_wc *wc, const char *what)
+{
+	if (!cq_wait(c, wc, o.timeout_ms))
+		fail("%s: expected a completion within %ld ms got none", what,
+		     o.timeout_ms);
+}
+
+static void cq_expect_empty(struct cq *c, const char *what)
+{
+	struct ibv_wc wc;
+	int n = ibv_poll_cq(c->cq, 1, &wc);
+
+	if (n != 0)
+		fail("%s: expected no further completion got %d (wr_id %" PRIu64 " status %s opcode %d)",
+		     what, n, wc.wr_id, ibv_wc_status_str(wc.status), wc.opcode);
+}
+
+static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
+		     enum ibv_wc_status st, int opcode, uint32_t qpn)
+{
+	if (wc->status != st)
+		fail("%s: status: expected %s got %s (vendor_err 0x%x)", what,
+		     ibv_wc_status_str(st), ibv_wc_status_str(wc->status),
+		     wc->vendor_err);
+	if (wc->wr_id != wr_id)
+		fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
+		     wc->wr_id);
+	if (wc->qp_num != qpn)
+		fail("%s: qp_num: expected 0x%x got 0x%x", what, qpn, wc->qp_num);
+	if (opcode >= 0 && (int)wc->opcode != opcode)
+		fail("%s: opcode: expected %d got %d", what, opcode, wc->opcode);
+}
+
+/* ------------------------------------------------------------ device */
+
+static int find_gid_index(void)
+{
+	char path[256], type[64];
+	union ibv_gid g;
+
+	for (int i = 0; i < 256; i++) {
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
+			 o.dev, IB_PORT, i);
+		f = fopen(path, "r");
+		if (!f) {
+			if (errno == ENOENT)
+				break;
+			continue;
+		}
+		n = fread(type, 1, sizeof(type) - 1, f);
+		fclose(f);
+		type[n] = '\0';
+		if (strncmp(type, "RoCE v2", 7) != 0)
+			continue;
+		if (ibv_query_gid(ctx, IB_PORT, i, &g))
+			continue;
+		/* ::ffff:a.b.c.d */
+		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+			return i;
+	}
+	return -1;
+}
+
+static void setup_device(void)
+{
+	struct ibv_port_attr pa;
+	int ec = SOD_EXIT_FAIL;
+
+	ctx = sod_open_device(o.dev, &ec);
+	if (!ctx)
+		exit(ec);
+	if (ibv_query_port(ctx, IB_PORT, &pa))
+		die_env("ibv_query_port: %s", strerror(errno));
+	if (pa.state != IBV_PORT_ACTIVE)
+		die_env("port %d of %s is %s, not ACTIVE", IB_PORT, o.dev,
+			ibv_port_state_str(pa.state));
+	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
+	gid_index = (int)o.gid_index;
+	if (gid_index < 0) {
+		gid_index = find_gid_index();
+		if (gid_index < 0)
+			die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
+	}
+	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
+		die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
+
+	pd = ibv_alloc_pd(ctx);
+	pd2 = ibv_alloc_pd(ctx);
+	if (!pd || !pd2)
+		fail("ibv_alloc_pd: expected success got %s", strerror(errno));
+
+	/* [guard][GRH][data max_size][guard] ... [guard][8 atomic][guard] */
+	data_off = GUARD + GRH_LEN;
+	atom_off = (data_off + (size_t)max_size + GUARD + 63) / 64 * 64 + GUARD;
+	buf_len = (atom_off + 8 + GUARD + 4095) / 4096 * 4096;
+	if (posix_memalign((void **)&buf, 4096, buf_len) ||
+	    posix_memalign((void **)&robuf, 4096, RO_LEN) ||
+	    posix_memalign((void **)&buf2, 4096, 4096))
+		fail("posix_memalign: expected success got failure");
+	memset(buf, 0, buf_len);
+	for (int i = 0; i < RO_LEN; i++)
+		robuf[i] = (uint8_t)(i * 7 + 3);
+	memset(buf2, 0x3C, 4096);
+	mr = ibv_reg_mr(pd, buf, buf_len,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC);
+	if (!mr)
+		fail("ibv_reg_mr(%zu bytes, all access): expected success got %s",
+		     buf_len, strerror(errno));
+	/* No REMOTE_WRITE: the target of the remote access error cases. */
+	ro_mr = ibv_reg_mr(pd, robuf, RO_LEN,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
+	if (!ro_mr)
+		fail("ibv_reg_mr(read-only): expected success got %s", strerror(errno));
+	/* Registered in another PD: the wrong-PD case. */
+	mr2 = ibv_reg_mr(pd2, buf2, 4096, IBV_ACCESS_LOCAL_WRITE);
+	if (!mr2)
+		fail("ibv_reg_mr(pd2): expected success got %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------ QPs */
+
+struct rc_params {
+	uint8_t retry_cnt, rnr_retry, timeout, min_rnr_timer;
+};
+
+static const struct rc_params rc_default = {
+	.retry_cnt = 7, .rnr_retry = 7, .timeout = 14, .min_rnr_timer = 12,
+};
+
+static struct ibv_qp *create_qp(enum ibv_qp_type type, struct cq *s, struct cq *r,
+				bool use_srq)
+{
+	static const uint32_t inl[] = { 512, 256, 128, 64, 0 };
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp *q = NULL;
+
+	for (unsigned int k = 0; k < sizeof(inl) / sizeof(inl[0]) && !q; k++) {
+		memset(&ia, 0, sizeof(ia));
+		ia.send_cq = s->cq;
+		ia.recv_cq = r->cq;
+		ia.srq = use_srq ? srq : NULL;
+		ia.qp_type = type;
+		ia.cap.max_send_wr = 16;
+		ia.cap.max_recv_wr = use_srq ? 0 : 16;
+		ia.cap.max_send_sge = 1;
+		ia.cap.max_recv_sge = use_srq ? 0 : 1;
+		ia.cap.max_inline_data = inl[k];
+		ia.sq_sig_all = 0;
+		q = ibv_create_qp(pd, &ia);
+	}
+	if (!q)
+		fail("ibv_create_qp(%s): expected success got %s",
+		     type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
+	if (type == IBV_QPT_RC)
+		max_inline = ia.cap.max_inline_data;
+	return q;
+}
+
+static void modify(struct ibv_qp *q, struct ibv_qp_attr *a, int mask, const char *what)
+{
+	int ret = ibv_modify_qp(q, a, mask);
+
+	if (ret)
+		fail("ibv_modify_qp(%s): expected success got %s", what, strerror(ret));
+}
+
+static void qp_to_rts_rc(struct ibv_qp *q, uint32_t rqpn, uint32_t rpsn,
+			 uint32_t lpsn, const struct rc_params *p)
+{
+	struct ibv_qp_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.pkey_index = 0;
+	a.port_num = IB_PORT;
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			    IBV_ACCESS_REMOTE_ATOMIC;
+	modify(q, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+	       IBV_QP_ACCESS_FLAGS, "RC INIT");
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = path_mtu;
+	a.dest_qp_num = rqpn;
+	a.rq_psn = rpsn;
+	a.max_dest_rd_atomic = 4;
+	a.min_rnr_timer = p->min_rnr_timer;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = peer.gid;
+	a.ah_attr.grh.sgid_index = (uint8_t)gid_index;
+	a.ah_attr.grh.hop_limit = 64;
+	a.ah_attr.port_num = IB_PORT;
+	modify(q, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+	       IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER,
+	       "RC RTR");
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = lpsn;
+	a.timeout = p->timeout;
+	a.retry_cnt = p->retry_cnt;
+	a.rnr_retry = p->rnr_retry;
+	a.max_rd_atomic = 4;
+	modify(q, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
+	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
+	       "RC RTS");
+}
+
+static void ud_setup(void)
+{
+	struct ibv_qp_attr a;
+
+	cq_create(&udcq, 32);
+	udqp = create_qp(IBV_QPT_UD, &udcq, &udcq, false);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.pkey_index = 0;
+	a.port_num = IB_PORT;
+	a.qkey = UD_QKEY;
+	modify(udqp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+	       IBV_QP_QKEY, "UD INIT");
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	modify(udqp, &a, IBV_QP_STATE, "UD RTR");
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = 0x1234;
+	modify(udqp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
+}
+
+static void make_ah(void)
+{
+	struct ibv_ah_attr aa;
+
+	memset(&aa, 0, sizeof(aa));
+	aa.is_global = 1;
+	aa.grh.dgid = peer.gid;
+	aa.grh.sgid_index = (uint8_t)gid_index;
+	aa.grh.hop_limit = 64;
+	aa.port_num = IB_PORT;
+	ah = ibv_create_ah(pd, &aa);
+	if (!ah)
+		fail("ibv_create_ah: expected success got %s", strerror(errno));
+}
+
+static void rc_teardown(void)
+{
+	for (int i = 0; i < nqp; i++)
+		if (qp[i] && ibv_destroy_qp(qp[i]))
+			fail("ibv_destroy_qp: expected success got %s", strerror(errno));
+	memset(qp, 0, sizeof(qp));
+	nqp = 0;
+	if (srq && ibv_destroy_srq(srq))
+		fail("ibv_destroy_srq: expected success got %s", strerror(errno));
+	srq = NULL;
+	cq_destroy(&scq);
+	cq_destroy(&rcq);
+}
+
+static uint32_t rand_psn(void)
+{
+	return (uint32_t)(rand() & 0xffffff);
+}
+
+/*
+ * (Re)create the RC QPs on both sides and connect them.  Client: sends
+ * "RC n srq"; the server answers "QP qpn0 qpn1 psn", the client answers
+ * the same, the server says "READY" once its QPs are in RTS.
+ */
+static void rc_connect_client(int n, bool use_srq, const struct rc_params *p)
+{
+	char line[LINE_MAX_LEN];
+	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
+
+	rc_teardown();
+	cq_create(&scq, 64);
+	cq_create(&rcq, 64);
+	nqp = n;
+	for (int i = 0; i < n; i++)
+		qp[i] = create_qp(IBV_QPT_RC, &scq, &rcq, false);
+	send_line("RC %d %d", n, use_srq ? 1 : 0);
+	recv_line(line, sizeof(line));
+	if (sscanf(line, "QP %" SCNu32 " %" SCNu32 " %" SCNu32, &rq[0], &rq[1], &rpsn) != 3)
+		fail("control protocol: expected 'QP ...' got '%s'", line);
+	for (int i = 0; i < n; i++)
+		qp_to_rts_rc(qp[i], rq[i], rpsn, lpsn, p);
+	send_line("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
+		  n > 1 ? qp[1]->qp_num : 0, lpsn);
+	expect_line("READY");
+}
+
+static void rc_connect_server(int n, bool use_srq)
+{
+	char line[LINE_MAX_LEN];
+	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
+
+	rc_teardown();
+	cq_create(&scq, 64);
+	cq_create(&rcq, 64);
+	if (use_srq) {
+		struct ibv_srq_init_attr sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.attr.max_wr = 32;
+		sa.attr.max_sge = 1;
+		srq = ibv_create_srq(pd, &sa);
+		if (!srq)
+			fail("ibv_create_srq: expected success got %s", strerror(errno));
+	}
+	nqp = n;
+	for (int i = 0; i < n; i++)
+		qp[i] = create_qp(IBV_QPT_RC, &scq, &rcq, use_srq);
+	send_line("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
+		  n > 1 ? qp[1]->qp_num : 0, lpsn);
+	recv_line(line, sizeof(line));
+	if (sscanf(line, "QP %" SCNu32 " %" SCNu32 " %" SCNu32, &rq[0], &rq[1], &rpsn) != 3)
+		fail("control protocol: expected 'QP ...' got '%s'", line);
+	for (int i = 0; i < n; i++)
+		qp_to_rts_rc(qp[i], rq[i], rpsn, lpsn, &rc_default);
+	send_line("READY");
+}
+
+/* ------------------------------------------------------------ posting */
+
+static void post_recv_at(struct ibv_qp *q, uint64_t wr_id, void *addr, uint32_t len,
+			 uint32_t lkey, int nsge)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len, .lkey = lkey };
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge, .num_sge = nsge };
+	struct ibv_recv_wr *bad;
+	int ret;
+
+	if (q)
+		ret = ibv_post_recv(q, &wr, &bad);
+	else
+		ret = ibv_post_srq_recv(srq, &wr, &bad);
+	if (ret)
+		fail("ibv_post_%srecv: expected success got %s", q ? "" : "srq_",
+		     strerror(ret));
+}
+
+static int post_send_wr(struct ibv_qp *q, struct ibv_send_wr *wr)
+{
+	struct ibv_send_wr *bad;
+
+	return ibv_post_send(q, wr, &bad);
+}
+
+static void post_send_ok(struct ibv_qp *q, struct ibv_send_wr *wr, const char *what)
+{
+	int ret = post_send_wr(q, wr);
+
+	if (ret)
+		fail("%s: ibv_post_send: expected success got %s", what, strerror(ret));
+}
+
+static uint32_t imm_of(int op, long size, long iter)
+{
+	return 0x5eed0000u ^ ((uint32_t)op << 24) ^ ((uint32_t)size * 2654435761u) ^
+	       (uint32_t)iter;
+}
+
+static uint64_t atom_init(int op, long iter)
+{
+	return op == OP_CAS ? 0x0123456789abcdefull ^ ((uint64_t)iter << 20) :
+			      0xfffffffffffffff0ull - (uint64_t)iter;
+}
+
+static void atom_guard_fill(uint8_t *p, uint8_t pv)
+{
+	memset(p - GUARD, pv, GUARD);
+	memset(p + 8, pv, GUARD);
+}
+
+static void atom_guard_check(const uint8_t *p, uint8_t pv, const char *what)
+{
+	for (int i = -GUARD; i < 8 + GUARD; i++) {
+		if (i >= 0 && i < 8)
+			continue;
+		if (p[i] != pv)
+			fail("%s: guard byte at offset %d of the 8-byte target: expected 0x%02x got 0x%02x",
+			     what, i, pv, p[i]);
+	}
+}
+
+/* ------------------------------------------------------------ server */
+
+struct test {
+	int op;
+	long size, iter;
+	int qpi;
+};
+
+static bool op_is_ud(int op)
+{
+	return op == OP_UD_SEND || op == OP_UD_SEND_IMM;
+}
+
+static bool op_is_recv(int op)
+{
+	return op == OP_SEND || op == OP_SEND_IMM || op == OP_INLINE ||
+	       op == OP_WRITE_IMM || op_is_ud(op);
+}
+
+static void server_prep(const struct test *t)
+{
+	uint8_t pv = poison(t->op, t->iter);
+	uint8_t *d = buf + data_off;
+
+	memset(buf, pv, data_off + (size_t)t->size + GUARD);
+	switch (t->op) {
+	case OP_SEND:
+	case OP_SEND_IMM:
+	case OP_INLINE:
+		post_recv_at(srq ? NULL : qp[t->qpi], 1000 + (uint64_t)t->iter,
+			     d, (uint32_t)t->size + GUARD, mr->lkey, 1);
+		break;
+	case OP_WRITE_IMM:
+		/* A receive without buffers: WRITE_IMM consumes it. */
+		post_recv_at(srq ? NULL : qp[t->qpi], 1000 + (uint64_t)t->iter,
+			     d, 0, mr->lkey, 0);
+		break;
+	case OP_READ:
+		fill_pattern(d, t->op, t->size, t->iter);
+		break;
+	case OP_CAS:
+	case OP_FAA: {
+		uint64_t v = atom_init(t->op, t->iter);
+
+		atom_guard_fill(buf + atom_off, pv);
+		memcpy(buf + atom_off, &v, 8);
+		break;
+	}
+	case OP_UD_SEND:
+	case OP_UD_SEND_IMM:
+		post_recv_at(udqp, 2000 + (uint64_t)t->iter, buf + GUARD + 0,
+			     GRH_LEN + (uint32_t)t->size + GUARD, mr->lkey, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+static void server_check_grh(const struct test *t, char *what)
+{
+	const uint8_t *g = buf + GUARD;
+	int imm = t->op == OP_UD_SEND_IMM ? 4 : 0;
+	/* IPv4 + UDP + BTH + DETH [+ ImmDt] + payload padded to 4 + ICRC */
+	unsigned int tot = (unsigned int)(20 + 8 + 12 + 8 + imm +
+					  (t->size + 3) / 4 * 4 + 4);
+	unsigned int got_tot = (unsigned int)g[22] << 8 | g[23];
+
+	if (g[20] != 0x45)
+		fail("%s: GRH byte 20 (IPv4 version/IHL): expected 0x45 got 0x%02x",
+		     what, g[20]);
+	if (g[29] != 17)
+		fail("%s: GRH byte 29 (IPv4 protocol): expected 17 (UDP) got %u",
+		     what, g[29]);
+	if (got_tot != tot)
+		fail("%s: GRH bytes 22..23 (IPv4 total length): expected %u got %u",
+		     what, tot, got_tot);
+	if (memcmp(g + 32, peer.gid.raw + 12, 4))
+		fail("%s: GRH bytes 32..35 (IPv4 source): expected %u.%u.%u.%u got %u.%u.%u.%u",
+		     what, peer.gid.raw[12], peer.gid.raw[13], peer.gid.raw[14],
+		     peer.gid.raw[15], g[32], g[33], g[34], g[35]);
+	if (memcmp(g + 36, my_gid.raw + 12, 4))
+		fail("%s: GRH bytes 36..39 (IPv4 destination): expected %u.%u.%u.%u got %u.%u.%u.%u",
+		     what, my_gid.raw[12], my_gid.raw[13], my_gid.raw[14],
+		     my_gid.raw[15], g[36], g[37], g[38], g[39]);
+}
+
+static void server_check(const struct test *t)
+{
+	char what[128], msg[400];
+	const char *bad = NULL;
+	struct ibv_wc wc;
+	bool imm = t->op == OP_SEND_IMM || t->op == OP_WRITE_IMM ||
+		   t->op == OP_UD_SEND_IMM;
+
+	snprintf(what, sizeof(what), "server %s size %ld iter %ld qp %d",
+		 op_names[t->op], t->size, t->iter, t->qpi);
+	if (op_is_recv(t->op)) {
+		bool ud = op_is_ud(t->op);
+		struct cq *c = ud ? &udcq : &rcq;
+		uint32_t want_len = (uint32_t)t->size + (ud ? GRH_LEN : 0);
+
+		cq_expect_one(c, &wc, what);
+		check_wc(&wc, what, (ud ? 2000 : 1000) + (uint64_t)t->iter,
+			 IBV_WC_SUCCESS,
+			 t->op == OP_WRITE_IMM ? IBV_WC_RECV_RDMA_WITH_IMM : IBV_WC_RECV,
+			 ud ? udqp->qp_num : qp[t->qpi]->qp_num);
+		if (wc.byte_len != want_len)
+			fail("%s: byte_len: expected %u got %u", what, want_len,
+			     wc.byte_len);
+		if (!!(wc.wc_flags & IBV_WC_WITH_IMM) != imm)
+			fail("%s: IBV_WC_WITH_IMM: expected %s got %s", what,
+			     imm ? "set" : "clear",
+			     wc.wc_flags & IBV_WC_WITH_IMM ? "set" : "clear");
+		if (imm && wc.imm_data != htonl(imm_of(t->op, t->size, t->iter)))
+			fail("%s: imm_data: expected 0x%08x got 0x%08x", what,
+			     imm_of(t->op, t->size, t->iter), ntohl(wc.imm_data));
+		if (ud) {
+			if (!(wc.wc_flags & IBV_WC_GRH))
+				fail("%s: IBV_WC_GRH: expected set got clear", what);
+			if (wc.src_qp != peer.ud_qpn)
+				fail("%s: src_qp: expected 0x%x got 0x%x", what,
+				     peer.ud_qpn, wc.src_qp);
+			server_check_grh(t, what);
+		}
+	}
+	cq_expect_empty(&rcq, what);
+	if (udqp)
+		cq_expect_empty(&udcq, what);
+	cq_expect_empty(&scq, what);
+
+	switch (t->op) {
+	case OP_CAS:
+	case OP_FAA: {
+		uint64_t a = atom_init(t->op, t->iter), v, want;
+
+		want = t->op == OP_CAS ? ~a : a + 0x21 + 1;
+		memcpy(&v, buf + atom_off, 8);
+		if (v != want)
+			fail("%s: target after the atomics: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+			     what, want, v);
+		atom_guard_check(buf + atom_off, poison(t->op, t->iter), what);
+		break;
+	}
+	case OP_READ:
+		break;
+	default:
+		bad = check_buf(msg, sizeof(msg), "server", buf + data_off, t->op,
+				t->size, t->iter, !op_is_ud(t->op));
+		if (bad)
+			fail("%s", bad);
+		if (op_is_ud(t->op))
+			for (int i = 0; i < GUARD; i++)
+				if (buf[i] != poison(t->op, t->iter))
+					fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
+					     what, GUARD - i, poison(t->op, t->iter), buf[i]);
+	}
+}
+
+static void server_loop(void)
+{
+	char line[LINE_MAX_LEN];
+	struct test t;
+	int n, s;
+
+	for (;;) {
+		recv_line(line, sizeof(line));
+		if (sscanf(line, "PREP %d %ld %ld %d", &t.op, &t.size, &t.iter, &t.qpi) == 4) {
+			if (t.op < 0 || t.op >= OP_COUNT || t.size < 0 ||
+			    t.size > max_size || t.qpi < 0 || t.qpi >= nqp)
+				fail("control protocol: bad '%s' (server --sizes max %ld)",
+				     line, max_size);
+			server_prep(&t);
+			send_line("READY");
+			expect_line("CHECK");
+			server_check(&t);
+			send_line("OK");
+		} else if (sscanf(line, "RC %d %d", &n, &s) == 2 && n >= 1 && n <= MAX_QP) {
+			rc_connect_server(n, s);
+		} else if (strcmp(line, "RECV") == 0) {
+			/* error cases: one receive so that sends are accepted */
+			post_recv_at(qp[0], 7, buf + data_off, 4096, mr->lkey, 1);
+			send_line("READY");
+		} else if (strcmp(line, "ROBUF") == 0) {
+			for (int i = 0; i < RO_LEN; i++)
+				if (robuf[i] != (uint8_t)(i * 7 + 3))
+					fail("server: MR without REMOTE_WRITE, byte %d: expected 0x%02x got 0x%02x",
+					     i, (uint8_t)(i * 7 + 3), robuf[i]);
+			send_line("OK");
+		} else if (strcmp(line, "VANISH") == 0) {
+			if (ibv_destroy_qp(qp[0]))
+				fail("ibv_destroy_qp: expected success got %s",
+				     strerror(errno));
+			qp[0] = NULL;
+			send_line("READY");
+		} else if (strcmp(line, "QUIT") == 0) {
+			send_line("BYE");
+			return;
+		} else {
+			fail("control protocol: unexpected '%s'", line);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ client */
+
+static long tests_run, tests_skipped;
+
+static void client_test(const struct test *t)
+{
+	char what[128], msg[400];
+	struct ibv_sge sge;
+	struct ibv_send_wr wr;
+	struct ibv_wc wc;
+	struct ibv_qp *q = op_is_ud(t->op) ? udqp : qp[t->qpi];
+	struct cq *c = op_is_ud(t->op) ? &udcq : &scq;
+	uint8_t *d = buf + data_off;
+	uint8_t pv = poison(t->op, t->iter);
+	int wc_op = IBV_WC_SEND;
+
+	snprintf(what, sizeof(what), "client %s size %ld iter %ld qp %d",
+		 op_names[t->op], t->size, t->iter, t->qpi);
+	send_line("PREP %d %ld %ld %d", t->op, t->size, t->iter, t->qpi);
+	expect_line("READY");
+
+	memset(&wr, 0, sizeof(wr));
+	memset(&sge, 0, sizeof(sge));
+	sge.addr = (uintptr_t)d;
+	sge.length = (uint32_t)t->size;
+	sge.lkey = mr->lkey;
+	wr.wr_id = 500 + (uint64_t)t->iter;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	memset(buf, pv, data_off + (size_t)t->size + GUARD);
+	if (t->op != OP_READ)	/* a READ's destination stays poisoned */
+		fill_pattern(d, t->op, t->size, t->iter);
+
+	switch (t->op) {
+	case OP_SEND:
+	case OP_INLINE:
+		wr.opcode = IBV_WR_SEND;
+		if (t->op == OP_INLINE)
+			wr.send_flags |= IBV_SEND_INLINE;
+		break;
+	case OP_SEND_IMM:
+		wr.opcode = IBV_WR_SEND_WITH_IMM;
+		wr.imm_data = htonl(imm_of(t->op, t->size, t->iter));
+		break;
+	case OP_WRITE:
+	case OP_WRITE_IMM:
+		wr.opcode = t->op == OP_WRITE ? IBV_WR_RDMA_WRITE :
+						IBV_WR_RDMA_WRITE_WITH_IMM;
+		wr.imm_data = htonl(imm_of(t->op, t->size, t->iter));
+		wr.wr.rdma.remote_addr = peer.addr + data_off;
+		wr.wr.rdma.rkey = peer.rkey;
+		wc_op = IBV_WC_RDMA_WRITE;
+		break;
+	case OP_READ:
+		wr.opcode = IBV_WR_RDMA_READ;
+		wr.wr.rdma.remote_addr = peer.addr + data_off;
+		wr.wr.rdma.rkey = peer.rkey;
+		wc_op = IBV_WC_RDMA_READ;
+		break;
+	case OP_UD_SEND:
+	case OP_UD_SEND_IMM:
+		wr.opcode = t->op == OP_UD_SEND ? IBV_WR_SEND : IBV_WR_SEND_WITH_IMM;
+		wr.imm_data = htonl(imm_of(t->op, t->size, t->iter));
+		wr.wr.ud.ah = ah;
+		wr.wr.ud.remote_qpn = peer.ud_qpn;
+		wr.wr.ud.remote_qkey = UD_QKEY;
+		break;
+	case OP_CAS:
+	case OP_FAA: {
+		uint64_t a = atom_init(t->op, t->iter), got;
+		/* CAS: success (a -> ~a), then failure (compare a, target ~a);
+		 * FAA: +0x21 (wraps around 2^64), then +1. */
+		uint64_t cmp[2] = { a, a }, swp[2] = { ~a, 0x5555 };
+		uint64_t add[2] = { 0x21, 1 };
+		uint64_t want[2];
+
+		want[0] = a;
+		want[1] = t->op == OP_CAS ? ~a : a + 0x21;
+		for (int k = 0; k < 2; k++) {
+			uint64_t junk = 0xdeadbeefcafef00dull;
+
+			atom_guard_fill(buf + atom_off, pv);
+			memcpy(buf + atom_off, &junk, 8);
+			sge.addr = (uintptr_t)(buf + atom_off);
+			sge.length = 8;
+			wr.wr_id = 600 + (uint64_t)k;
+			wr.opcode = t->op == OP_CAS ? IBV_WR_ATOMIC_CMP_AND_SWP :
+						      IBV_WR_ATOMIC_FETCH_AND_ADD;
+			wr.wr.atomic.remote_addr = peer.addr + peer.atom_off;
+			wr.wr.atomic.rkey = peer.rkey;
+			wr.wr.atomic.compare_add = t->op == OP_CAS ? cmp[k] : add[k];
+			wr.wr.atomic.swap = swp[k];
+			post_send_ok(q, &wr, what);
+			cq_expect_one(c, &wc, what);
+			check_wc(&wc, what, 600 + (uint64_t)k, IBV_WC_SUCCESS,
+				 t->op == OP_CAS ? IBV_WC_COMP_SWAP : IBV_WC_FETCH_ADD,
+				 q->qp_num);
+			if (wc.byte_len != 8)
+				fail("%s: atomic %d byte_len: expected 8 got %u", what,
+				     k, wc.byte_len);
+			memcpy(&got, buf + atom_off, 8);
+			if (got != want[k])
+				fail("%s: atomic %d (%s) original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+				     what, k,
+				     t->op == OP_CAS ? (k ? "compare fails" : "compare matches") :
+						       (k ? "add 1" : "add 0x21, wraps"),
+				     want[k], got);
+			atom_guard_check(buf + atom_off, pv, what);
+		}
+		goto check;
+	}
+	default:
+		break;
+	}
+
+	post_send_ok(q, &wr, what);
+	if (t->op == OP_INLINE)
+		/* The data was copied at post time: overwrite the source. */
+		memset(d, 0xEE, (size_t)t->size);
+	cq_expect_one(c, &wc, what);
+	check_wc(&wc, what, 500 + (uint64_t)t->iter, IBV_WC_SUCCESS, wc_op,
+		 q->qp_num);
+	if (t->op == OP_READ) {
+		const char *bad;
+
+		if (wc.byte_len != (uint32_t)t->size)
+			fail("%s: byte_len: expected %ld got %u", what, t->size,
+			     wc.byte_len);
+		bad = check_buf(msg, sizeof(msg), "client", d, t->op, t->size,
+				t->iter, true);
+		if (bad)
+			fail("%s", bad);
+	}
+check:
+	cq_expect_empty(&scq, what);
+	cq_expect_empty(&rcq, what);
+	if (udqp)
+		cq_expect_empty(&udcq, what);
+	send_line("CHECK");
+	expect_line("OK");
+	tests_run++;
+}
+
+static void client_matrix(void)
+{
+	long qctr = 0;
+
+	for (int op = 0; op < OP_COUNT; op++) {
+		if (!o.ops[op])
+			continue;
+		for (int si = 0; si < o.nsizes; si++) {
+			long size = o.sizes[si];
+
+			if (op == OP_CAS || op == OP_FAA) {
+				if (si > 0)
+					break;	/* size does not apply */
+			} else if (op == OP_INLINE && size > (long)max_inline) {
+				sod_info("skip inline size %ld: max_inline_data %u",
+					 size, max_inline);
+				tests_skipped++;
+				continue;
+			} else if (op_is_ud(op) && size > port_mtu_bytes) {
+				sod_info("skip %s size %ld: larger than the port MTU %d",
+					 op_names[op], size, port_mtu_bytes);
+				tests_skipped++;
+				continue;
+			}
+			for (long it = 0; it < o.iters; it++) {
+				struct test t = {
+					.op = op, .size = size, .iter = it,
+					.qpi = op_is_ud(op) ? 0 : (int)(qctr++ % nqp),
+				};
+
+				client_test(&t);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------ errors */
+
+static void err_send(struct ibv_qp *q, uint32_t lkey, void *addr, uint32_t len,
+		     enum ibv_wr_opcode opc, uint64_t raddr, uint32_t rkey,
+		     enum ibv_wc_status want, const char *what)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len, .lkey = lkey };
+	struct ibv_send_wr wr;
+	struct ibv_wc wc;
+	int ret;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = 77;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = opc;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	ret = post_send_wr(q, &wr);
+	if (ret)
+		fail("%s: ibv_post_send: expected success (the error belongs in the completion) got %s",
+		     what, strerror(ret));
+	cq_expect_one(&scq, &wc, what);
+	check_wc(&wc, what, 77, want, -1, q->qp_num);
+	sod_info("PASS error case %s: %s", what, ibv_wc_status_str(want));
+}
+
+static void sanity_send(const char *what)
+{
+	struct test t = { .op = OP_SEND, .size = 4097, .iter = 99, .qpi = 0 };
+
+	(void)what;
+	client_test(&t);
+}
+
+static void client_errors(void)
+{
+	struct rc_params p;
+	struct ibv_qp_attr a;
+	struct ibv_wc wc;
+	char what[64];
+	int nerr = 0;
+
+	if (o.errors & (1u << ERR_BAD_LKEY)) {
+		/* 1. bad lkey */
+		rc_connect_client(1, false, &rc_default);
+		send_line("RECV");
+		expect_line("READY");
+		fill_pattern(buf + data_off, OP_SEND, 64, 0);
+		err_send(qp[0], mr->lkey ^ 0x00abcd5au, buf + data_off, 64, IBV_WR_SEND,
+			 0, 0, IBV_WC_LOC_PROT_ERR, "bad lkey");
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_NO_WRITE)) {
+		/* 2. WRITE with an rkey lacking REMOTE_WRITE */
+		rc_connect_client(1, false, &rc_default);
+		sanity_send("fresh QPs");
+		err_send(qp[0], mr->lkey, buf + data_off, 64, IBV_WR_RDMA_WRITE,
+			 peer.ro_addr, peer.ro_rkey, IBV_WC_REM_ACCESS_ERR,
+			 "write without REMOTE_WRITE");
+		send_line("ROBUF");
+		expect_line("OK");
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_READ_OOB)) {
+		/* 3. READ beyond the end of the MR */
+		rc_connect_client(1, false, &rc_default);
+		memset(buf + data_off, 0x11, 128);
+		err_send(qp[0], mr->lkey, buf + data_off, 128, IBV_WR_RDMA_READ,
+			 peer.addr + peer.len - 64, peer.rkey, IBV_WC_REM_ACCESS_ERR,
+			 "read outside the MR");
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_WRONG_PD)) {
+		/* 4. local SGE with an MR of another PD */
+		rc_connect_client(1, false, &rc_default);
+		send_line("RECV");
+		expect_line("READY");
+		err_send(qp[0], mr2->lkey, buf2, 64, IBV_WR_SEND, 0, 0,
+			 IBV_WC_LOC_PROT_ERR, "MR of another PD");
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_FLUSH)) {
+		/* 5. posts around a move to ERR are flushed: 2 receives
+		 * posted before, then ERR, then 3 sends. */
+		rc_connect_client(1, false, &rc_default);
+		for (int i = 0; i < 2; i++)
+			post_recv_at(qp[0], 300 + (uint64_t)i, buf + data_off, 64,
+				     mr->lkey, 1);
+		memset(&a, 0, sizeof(a));
+		a.qp_state = IBV_QPS_ERR;
+		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		for (int i = 0; i < 3; i++) {
+			struct ibv_sge sge = { .addr = (uintptr_t)(buf + data_off),
+					       .length = 64, .lkey = mr->lkey };
+			struct ibv_send_wr wr;
+			int ret;
+
+			memset(&wr, 0, sizeof(wr));
+			wr.wr_id = 400 + (uint64_t)i;
+			wr.sg_list = &sge;
+			wr.num_sge = 1;
+			wr.opcode = IBV_WR_SEND;
+			wr.send_flags = IBV_SEND_SIGNALED;
+			ret = post_send_wr(qp[0], &wr);
+			if (ret)
+				fail("post_send to a QP in ERR: expected success (flushed later) got %s",
+				     strerror(ret));
+		}
+		for (int i = 0; i < 3; i++) {
+			snprintf(what, sizeof(what), "flushed send %d (posted in ERR)", i);
+			cq_expect_one(&scq, &wc, what);
+			check_wc(&wc, what, 400 + (uint64_t)i, IBV_WC_WR_FLUSH_ERR, -1,
+				 qp[0]->qp_num);
+		}
+		for (int i = 0; i < 2; i++) {
+			snprintf(what, sizeof(what), "flushed receive %d (posted before ERR)", i);
+			cq_expect_one(&rcq, &wc, what);
+			check_wc(&wc, what, 300 + (uint64_t)i, IBV_WC_WR_FLUSH_ERR, -1,
+				 qp[0]->qp_num);
+		}
+		cq_expect_empty(&scq, "after the flushed sends");
+		cq_expect_empty(&rcq, "after the flushed receives");
+		sod_info("PASS error case move to ERR: 2 receives posted before, 3 sends posted after: %s",
+			 ibv_wc_status_str(IBV_WC_WR_FLUSH_ERR));
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_FLUSH_LATE_RECV)) {
+		/* 5b. a receive posted to a QP already in ERR is flushed */
+		rc_connect_client(1, false, &rc_default);
+		memset(&a, 0, sizeof(a));
+		a.qp_state = IBV_QPS_ERR;
+		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		post_recv_at(qp[0], 350, buf + data_off, 64, mr->lkey, 1);
+		cq_expect_one(&rcq, &wc, "receive posted to a QP in ERR");
+		check_wc(&wc, "receive posted to a QP in ERR", 350,
+			 IBV_WC_WR_FLUSH_ERR, -1, qp[0]->qp_num);
+		cq_expect_empty(&rcq, "after the flushed receive");
+		sod_info("PASS error case receive posted to a QP in ERR: %s",
+			 ibv_wc_status_str(IBV_WC_WR_FLUSH_ERR));
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_RNR)) {
+		/* 6. SEND, no receive posted, rnr_retry 0 */
+		p = rc_default;
+		p.rnr_retry = 0;
+		rc_connect_client(1, false, &p);
+		err_send(qp[0], mr->lkey, buf + data_off, 64, IBV_WR_SEND, 0, 0,
+			 IBV_WC_RNR_RETRY_EXC_ERR, "send without a receive, rnr_retry 0");
+		nerr++;
+	}
+
+	if (o.errors & (1u << ERR_VANISH)) {
+		/* 7. the peer's QP is gone: retry_cnt 1, timeout 12 (~16.8 ms) */
+		p = rc_default;
+		p.retry_cnt = 1;
+		p.timeout = 12;
+		rc_connect_client(1, false, &p);
+		send_line("VANISH");
+		expect_line("READY");
+		err_send(qp[0], mr->lkey, buf + data_off, 64, IBV_WR_SEND, 0, 0,
+			 IBV_WC_RETRY_EXC_ERR, "peer QP destroyed, retry_cnt 1");
+		nerr++;
+	}
+
+	/* Recovery: fresh QPs work again. */
+	rc_connect_client(1, false, &rc_default);
+	sanity_send("after the error cases");
+	sod_info("PASS %d error cases, then a good send on fresh QPs", nerr);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void parse_ops(const char *s)
+{
+	char tmp[256], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(tmp))
+		sod_usage_error(usage, "invalid --ops '%s'", s);
+	memset(o.ops, 0, sizeof(o.ops));
+	strcpy(tmp, s);
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		if (strcmp(tok, "all") == 0) {
+			for (i = 0; i < OP_COUNT; i++)
+				o.ops[i] = true;
+			continue;
+		}
+		for (i = 0; i < OP_COUNT; i++)
+			if (strcmp(tok, op_names[i]) == 0)
+				break;
+		if (i == OP_COUNT)
+			sod_usage_error(usage, "invalid --ops: unknown op '%s'", tok);
+		o.ops[i] = true;
+	}
+	for (int i = 0; i < OP_COUNT; i++)
+		if (o.ops[i])
+			return;
+	sod_usage_error(usage, "invalid --ops '%s': no op", s);
+}
+
+static void parse_errors(const char *s)
+{
+	char tmp[256], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(tmp))
+		sod_usage_error(usage, "invalid --errors '%s'", s);
+	strcpy(tmp, s);
+	o.errors = 0;
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		for (i = 0; i < ERR_COUNT; i++)
+			if (strcmp(tok, err_names[i]) == 0)
+				break;
+		if (i == ERR_COUNT)
+			sod_usage_error(usage, "invalid --errors: unknown case '%s'", tok);
+		o.errors |= 1u << i;
+	}
+	if (!o.errors)
+		sod_usage_error(usage, "invalid --errors '%s': no case", s);
+}
+
+static void parse_sizes(const char *s)
+{
+	char tmp[512], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(tmp))
+		sod_usage_error(usage, "invalid --sizes '%s'", s);
+	strcpy(tmp, s);
+	o.nsizes = 0;
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long v;
+
+		if (o.nsizes == MAX_SIZES)
+			sod_usage_error(usage, "invalid --sizes: more than %d", MAX_SIZES);
+		if (!sod_parse_long(tok, 0, 64L << 20, &v))
+			sod_usage_error(usage, "invalid --sizes: '%s' (0..%ld)", tok,
+					64L << 20);
+		o.sizes[o.nsizes++] = v;
+	}
+	if (!o.nsizes)
+		sod_usage_error(usage, "invalid --sizes '%s'", s);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "server", no_argument, NULL, 'S' },
+		{ "client", required_argument, NULL, 'C' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "gid-index", required_argument, NULL, 'g' },
+		{ "mtu", required_argument, NULL, 'm' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ "srq", no_argument, NULL, 'Q' },
+		{ "check-errors", no_argument, NULL, 'E' },
+		{ "no-matrix", no_argument, NULL, 'N' },
+		{ "errors", required_argument, NULL, 'e' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o.port = 18515;
+	o.gid_index = -1;
+	o.mtu = 1024;
+	o.iters = 1;
+	o.matrix = true;
+	o.timeout_ms = 30000;
+	o.errors = (1u << ERR_COUNT) - 1;
+	parse_ops("all");
+	parse_sizes("0,1,63,4095,4096,4097,65536,1048577");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dev = optarg; break;
+		case 'S': o.server = true; break;
+		case 'C': o.host = optarg; break;
+		case 'p':
+			if (!sod_parse_long(optarg, 1, 65535, &o.port))
+				sod_usage_error(usage, "invalid --port '%s'", optarg);
+			break;
+		case 'g':
+			if (!sod_parse_long(optarg, 0, 255, &o.gid_index))
+				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
+			break;
+		case 'm':
+			if (!sod_parse_long(optarg, 1, 65536, &o.mtu) ||
+			    !sod_mtu_from_bytes(o.mtu))
+				sod_usage_error(usage,
+						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
+						optarg);
+			break;
+		case 'o': parse_ops(optarg); break;
+		case 's': parse_sizes(optarg); break;
+		case 'i':
+			if (!sod_parse_long(optarg, 1, 1000000, &o.iters))
+				sod_usage_error(usage, "invalid --iters '%s'", optarg);
+			break;
+		case 'Q': o.srq = true; break;
+		case 'E': o.check_errors = true; break;
+		case 'N': o.matrix = false; break;
+		case 'e': parse_errors(optarg); break;
+		case 't':
+			if (!sod_parse_long(optarg, 1, 3600000, &o.timeout_ms))
+				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
+			break;
+		case 'h':
+			printf("Usage: %s %s", sod_prog, usage);
+			exit(SOD_EXIT_OK);
+		default:
+			sod_usage_error(usage, "unknown or incomplete option '%s'",
+					argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!o.dev)
+		sod_usage_error(usage, "--dev is required");
+	if (o.server == !!o.host)
+		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	max_size = 4096;
+	for (int i = 0; i < o.nsizes; i++)
+		if (o.sizes[i] > max_size)
+			max_size = o.sizes[i];
+}
+
+static void send_info(void)
+{
+	char g[40];
+
+	for (int i = 0; i < 16; i++)
+		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
+	send_line("INFO %s %" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %zu %zu %" PRIu32
+		  " %ld %ld %d %d %d %d %ld",
+		  g, mr->rkey, (uint64_t)(uintptr_t)buf, ro_mr->rkey,
+		  (uint64_t)(uintptr_t)robuf, buf_len, atom_off, udqp->qp_num,
+		  max_size, o.mtu, o.srq, o.check_errors, o.matrix, 0, o.iters);
+}
+
+static void recv_info(void)
+{
+	char line[LINE_MAX_LEN], g[40];
+	long msz, mtu, iters;
+	int s, e, m, z;
+	size_t len, aoff;
+
+	recv_line(line, sizeof(line));
+	if (sscanf(line, "INFO %32s %" SCNu32 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %zu %zu %" SCNu32
+		   " %ld %ld %d %d %d %d %ld",
+		   g, &peer.rkey, &peer.addr, &peer.ro_rkey, &peer.ro_addr, &len,
+		   &aoff, &peer.ud_qpn, &msz, &mtu, &s, &e, &m, &z, &iters) != 15 ||
+	    strlen(g) != 32)
+		fail("control protocol: expected 'INFO ...' got '%s'", line);
+	for (int i = 0; i < 16; i++) {
+		unsigned int b;
+
+		if (sscanf(g + 2 * i, "%2x", &b) != 1)
+			fail("control protocol: bad GID '%s'", g);
+		peer.gid.raw[i] = (uint8_t)b;
+	}
+	peer.len = len;
+	peer.atom_off = aoff;
+	if (o.server) {
+		/* The client shapes the run. */
+		o.mtu = mtu;
+		o.srq = s;
+		o.check_errors = e;
+		o.matrix = m;
+		o.iters = iters;
+		if (msz > max_size)
+			fail("server buffer: the client's largest size %ld exceeds this server's %ld (give the server the same --sizes)",
+			     msz, max_size);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char gs[INET6_ADDRSTRLEN];
+	long t0;
+
+	sod_init(argv[0]);
+	parse_args(argc, argv);
+	srand((unsigned int)(getpid() ^ time(NULL)));
+	setup_device();
+	inet_ntop(AF_INET6, my_gid.raw, gs, sizeof(gs));
+	sod_info("%s: device %s gid[%d] %s port MTU %d", o.server ? "server" : "client",
+		 o.dev, gid_index, gs, port_mtu_bytes);
+	ud_setup();
+	ctl_connect();
+	t0 = now_ms();
+	if (o.server) {
+		/* The server's buffer must hold the client's largest size:
+		 * sizes come from the server's own --sizes (default list). */
+		send_info();
+		recv_info();
+	} else {
+		recv_info();
+		send_info();
+	}
+	path_mtu = sod_mtu_from_bytes(o.mtu);
+	if (sod_mtu_to_bytes(path_mtu) > port_mtu_bytes)
+		die_env("--mtu %ld exceeds the active MTU %d of %s port %d", o.mtu,
+			port_mtu_bytes, o.dev, IB_PORT);
+	make_ah();
+
+	if (o.server) {
+		server_loop();
+		sod_info("server: PASS (client finished)");
+		return SOD_EXIT_OK;
+	}
+
+	if (o.matrix) {
+		rc_connect_client(o.srq ? 2 : 1, o.srq, &rc_default);
+		client_matrix();
+	}
+	if (o.check_errors)
+		client_errors();
+	send_line("QUIT");
+	expect_line("BYE");
+	{
+		char ops[256] = "";
+
+		for (int i = 0; i < OP_COUNT; i++)
+			if (o.ops[i] && o.matrix)
+				snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops),
+					 "%s%s", ops[0] ? "," : "", op_names[i]);
+		sod_info("PASS %ld transfers (%ld skipped) ops=%s mtu=%ld iters=%ld%s%s max_inline=%u in %ld ms",
+			 tests_run, tests_skipped, ops[0] ? ops : "-", o.mtu, o.iters,
+			 o.srq ? " srq(2 QPs)" : "",
+			 o.check_errors ? " + error cases" : "", max_inline,
+			 now_ms() - t0);
+	}
+	return SOD_EXIT_OK;
+}

@@ -1,0 +1,142 @@
+# Guest-side helpers of the traffic cases (sourced after
+# tests/vm/guest-lib.sh).  Not a test case itself (leading underscore).
+#
+# The RDMA device kind is a parameter, so that every case can be checked
+# against Debian's Soft-RoCE (rdma_rxe) as well as softodp:
+#   kernel command line  sod.dev=softodp|rxe   (run-vm.sh --append "sod.dev=rxe";
+#                                               wins: run-vm.sh does not pass
+#                                               the host's environment in)
+#   environment          SOD_TRAFFIC_DEV=softodp|rxe
+#   default              softodp
+#
+#   traffic_setup [NETDEV_MTU]   load the device kind, create $TDEV on eth0,
+#                                set eth0's MTU, wait for the port and the
+#                                RoCE v2 GID of $SOFTODP_MY_IP4; sets TDEV
+#                                and TGID (that GID's index)
+#   traffic_loop NAME ARGS...    sod_traffic server + client on $TDEV over
+#                                127.0.0.1 (ARGS go to both)
+#   traffic_2vm NAME ARGS...     VM 0 serves, VM 1 is the client (ARGS to both)
+#   run_pair NAME SERVER_CMD -- CLIENT_CMD   generic: both must exit 0
+
+SOD_TRAFFIC_DEV=${SOD_TRAFFIC_DEV:-softodp}
+for _a in $(</proc/cmdline); do
+	case $_a in sod.dev=*) SOD_TRAFFIC_DEV=${_a#sod.dev=} ;; esac
+done
+unset _a
+TRAFFIC_PROG=$SOFTODP_BUILD/tests/progs/sod_traffic
+TRAFFIC_PORT=${TRAFFIC_PORT:-18600}	# traffic_loop: one more per call
+TRAFFIC_2VM_PORT=18700			# traffic_2vm: same sequence in both VMs
+echo "traffic: device kind $SOD_TRAFFIC_DEV"
+
+traffic_port_active() {
+	grep -q ACTIVE "/sys/class/infiniband/$TDEV/ports/1/state" 2>/dev/null
+}
+
+# traffic_find_gid IPV4: print the index of the RoCE v2 GID ::ffff:IPV4.
+traffic_find_gid() {
+	local want f i t
+	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${1//./ })
+	for f in /sys/class/infiniband/"$TDEV"/ports/1/gids/*; do
+		i=${f##*/}
+		[ "$(cat "$f" 2>/dev/null)" = "$want" ] || continue
+		t=$(cat "/sys/class/infiniband/$TDEV/ports/1/gid_attrs/types/$i" 2>/dev/null)
+		[ "$t" = "RoCE v2" ] || continue
+		echo "$i"
+		return 0
+	done
+	return 1
+}
+
+# traffic_active_mtu: the port's active MTU in bytes (ibv_devinfo).
+traffic_active_mtu() {
+	ibv_devinfo -d "$TDEV" | sed -nE 's/^[[:space:]]*active_mtu:[[:space:]]*([0-9]+).*/\1/p' | head -n 1
+}
+
+traffic_setup() {
+	local mtu=${1:-}
+	case $SOD_TRAFFIC_DEV in
+	softodp)
+		. "$SOFTODP_SRC/tests/vm/cases/_softodp.sh"
+		t_check "load softodp" sod_load || return 1
+		TDEV=softodp0
+		t_check "link add $TDEV" rdma link add $TDEV type softodp netdev eth0 || return 1
+		;;
+	rxe)
+		t_check "modprobe rdma_rxe" modprobe -a rdma_rxe ib_uverbs || return 1
+		TDEV=rxe0
+		t_check "link add $TDEV" rdma link add $TDEV type rxe netdev eth0 || return 1
+		;;
+	*)
+		t_fail "traffic setup" "unknown device kind '$SOD_TRAFFIC_DEV' (sod.dev=softodp|rxe)"
+		return 1
+		;;
+	esac
+	if [ -n "$mtu" ]; then
+		t_check "eth0 mtu $mtu" ip link set eth0 mtu "$mtu" || return 1
+	fi
+	t_check "$TDEV port ACTIVE" wait_for 30 traffic_port_active || return 1
+	t_check "$TDEV RoCE v2 GID of $SOFTODP_MY_IP4" \
+		wait_for 30 traffic_find_gid "$SOFTODP_MY_IP4" || return 1
+	TGID=$(traffic_find_gid "$SOFTODP_MY_IP4")
+	echo "traffic: $TDEV gid index $TGID active_mtu $(traffic_active_mtu)"
+}
+
+# run_pair NAME SERVER_CMD... -- CLIENT_CMD...: run the server in the
+# background and the client in the foreground; both must exit 0.  Logs in
+# $SOFTODP_OUT/NAME.{server,client}.log.
+run_pair() {
+	local name=$1 srv=() cli=() spid src=0 crc=0 t0 t1
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do srv+=("$1"); shift; done
+	shift
+	cli=("$@")
+	t0=${EPOCHREALTIME/./}
+	"${srv[@]}" >"$SOFTODP_OUT/$name.server.log" 2>&1 &
+	spid=$!
+	"${cli[@]}" >"$SOFTODP_OUT/$name.client.log" 2>&1 || crc=$?
+	wait "$spid" || src=$?
+	t1=${EPOCHREALTIME/./}
+	echo "--- $name: server exit $src, client exit $crc, $(((t1 - t0) / 1000)) ms"
+	echo "--- server:"; tail -n 30 "$SOFTODP_OUT/$name.server.log"
+	echo "--- client:"; tail -n 30 "$SOFTODP_OUT/$name.client.log"
+	[ "$src" = 0 ] && [ "$crc" = 0 ]
+}
+
+traffic_loop() {
+	local name=$1
+	shift
+	TRAFFIC_PORT=$((TRAFFIC_PORT + 1))
+	run_pair "$name" "$TRAFFIC_PROG" --dev "$TDEV" --server --port "$TRAFFIC_PORT" "$@" -- \
+		"$TRAFFIC_PROG" --dev "$TDEV" --client 127.0.0.1 --port "$TRAFFIC_PORT" "$@"
+}
+
+# traffic_2vm NAME ARGS...: sod_traffic between the VMs (server on VM 0).
+# Both VMs must call it in the same order.
+traffic_2vm() {
+	local name=$1 rc=0 log
+	shift
+	TRAFFIC_2VM_PORT=$((TRAFFIC_2VM_PORT + 1))
+	log=$SOFTODP_OUT/$name.log
+	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
+		"$TRAFFIC_PROG" --dev "$TDEV" --server --port "$TRAFFIC_2VM_PORT" "$@" >"$log" 2>&1 &
+		local spid=$!
+		wait_for 30 traffic_listening "$TRAFFIC_2VM_PORT" ||
+			echo "traffic: server not listening on $TRAFFIC_2VM_PORT after 30 s"
+		barrier "$name-listen" 120 || rc=1
+		wait "$spid" || rc=$?
+	else
+		barrier "$name-listen" 120 || rc=1
+		"$TRAFFIC_PROG" --dev "$TDEV" --client "$SOFTODP_PEER_IP4" \
+			--port "$TRAFFIC_2VM_PORT" "$@" >"$log" 2>&1 || rc=$?
+	fi
+	tail -n 30 "$log"
+	return $rc
+}
+
+# traffic_listening PORT: a TCP socket listens on PORT.
+traffic_listening() {
+	local hex
+	hex=$(printf ':%04X' "$1")
+	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6
+}
