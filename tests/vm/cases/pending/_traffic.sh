@@ -140,3 +140,28 @@ traffic_listening() {
 	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
 		/proc/net/tcp /proc/net/tcp6
 }
+
+# pair_2vm NAME READY_CMD SERVER_CMD CLIENT_CMD: VM 0 runs SERVER_CMD in
+# the background and waits (at most 30 s) until READY_CMD succeeds (e.g.
+# traffic_listening PORT), then both VMs meet at a barrier and VM 1 runs
+# CLIENT_CMD.  Commands are eval'ed strings, each limited to 120 s; output
+# in $SOFTODP_OUT/NAME.log (and shown).  Status: that VM's command's.
+pair_2vm() {
+	local name=$1 ready=$2 scmd=$3 ccmd=$4 rc=0 log=$SOFTODP_OUT/$1.log spid
+	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
+		eval "timeout 120 $scmd" >"$log" 2>&1 &
+		spid=$!
+		wait_for 30 eval "$ready" || echo "pair_2vm: $name: server not ready after 30 s"
+		barrier "$name" 120 || rc=1
+		wait "$spid" || rc=$?
+	else
+		barrier "$name" 120 || rc=1
+		eval "timeout 120 $ccmd" >"$log" 2>&1 || rc=$?
+	fi
+	echo "--- $name (vm$SOFTODP_VM_INDEX, exit $rc):"
+	tail -n 25 "$log"
+	return $rc
+}
+
+# rdma_cm_listening: some rdma_cm ID listens (rping server ready).
+rdma_cm_listening() { rdma resource show cm_id 2>/dev/null | grep -q LISTEN; }
