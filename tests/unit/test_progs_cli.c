@@ -126,5 +126,34 @@ int main(int argc, char **argv)
 	EXPECT("sod_async_wait", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--event", "port_active", "--timeout-ms", "10", "--", "true");
 
+	/* sod_traffic */
+	EXPECT("sod_traffic", 0, "Usage:", "--help");
+	EXPECT("sod_traffic", 2, "--dev is required", "--server");
+	EXPECT("sod_traffic", 2, "exactly one of --server and --client", "--dev", NODEV);
+	EXPECT("sod_traffic", 2, "exactly one of --server and --client", "--dev", NODEV,
+	       "--server", "--client", "127.0.0.1");
+	EXPECT("sod_traffic", 2, "invalid --mtu", "--dev", NODEV, "--server",
+	       "--mtu", "1000");
+	EXPECT("sod_traffic", 2, "unknown op 'bogus'", "--dev", NODEV, "--server",
+	       "--ops", "send,bogus");
+	EXPECT("sod_traffic", 2, "invalid --sizes", "--dev", NODEV, "--server",
+	       "--sizes", "1,x");
+	EXPECT("sod_traffic", 2, "invalid --sizes", "--dev", NODEV, "--server",
+	       "--sizes", "-1");
+	EXPECT("sod_traffic", 2, "invalid --iters", "--dev", NODEV, "--server",
+	       "--iters", "0");
+	EXPECT("sod_traffic", 2, "invalid --port", "--dev", NODEV, "--server",
+	       "--port", "70000");
+	EXPECT("sod_traffic", 2, "invalid --gid-index", "--dev", NODEV, "--server",
+	       "--gid-index", "256");
+	EXPECT("sod_traffic", 2, "unknown case 'nope'", "--dev", NODEV, "--server",
+	       "--check-errors", "--errors", "rnr,nope");
+	EXPECT("sod_traffic", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--server", "--bogus");
+	EXPECT("sod_traffic", 2, "unexpected argument", "--dev", NODEV, "--server",
+	       "extra");
+	EXPECT("sod_traffic", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--client", "127.0.0.1", "--ops", "send,ud_send", "--srq");
+
 	return sod_test_done("test_progs_cli");
 }
