@@ -81,7 +81,7 @@ void sod_dev_dealloc(struct ib_device *ibdev)
 	xa_destroy(&sdev->pd_xa);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 	if (sdev->tunnel_held) {
-		sod_tunnel_put(sdev->net);
+		sod_tunnel_put(sdev);
 		sdev->tunnel_held = false;
 	}
 
@@ -146,7 +146,7 @@ static int sod_newlink(const char *ibdev_name, struct net_device *ndev)
 	if (err)
 		goto err_dealloc;
 
-	err = sod_tunnel_get(sdev->net);
+	err = sod_tunnel_get(sdev);
 	if (err)
 		goto err_dealloc;
 	sdev->tunnel_held = true;

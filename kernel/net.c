@@ -1,45 +1,452 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * softodp: the RoCEv2 UDP tunnel sockets (port 4791).
+ * softodp: RoCEv2 packets on the wire, over the UDP tunnel sockets (port
+ * 4791).
  *
  * Each network namespace that has softodp devices gets one IPv4 and, where
  * IPv6 is available, one IPv6 socket, created by its first device and
  * released with its last one; merely loading the module binds nothing, so
- * it never conflicts with rdma_rxe or anything else using the port.
+ * it never conflicts with rdma_rxe or anything else using the port.  The
+ * namespace also keeps an RCU list of its devices, which the receive
+ * softirq searches for the device of each packet.
+ *
+ * Transmit builds the UDP and IP headers itself and hands the packet to
+ * ip_local_out()/ip6_local_out(), so that the ICRC is computed over the
+ * very header bytes that go out.  Packets to an address of this host go
+ * through the loopback device and come back in through the tunnel socket.
  */
 #include <linux/module.h>
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/route.h>
 #include <net/udp_tunnel.h>
 
 #include "softodp.h"
 
 /**
  * struct sod_net - per network namespace state
- * @lock: protects the other fields; process context only
+ * @lock: protects the other fields' updates; process context only
  * @users: devices of this namespace holding the tunnel
  * @sk4: IPv4 socket, valid while @users > 0
  * @sk6: IPv6 socket or NULL (IPv6 disabled)
+ * @devs: the namespace's devices (sod_dev.net_node): changed under @lock
+ *	with list_add_rcu/list_del_rcu, read under RCU by the receive path
  */
 struct sod_net {
 	struct mutex lock;
 	unsigned int users;
 	struct socket *sk4;
 	struct socket *sk6;
+	struct list_head devs;
 };
 
 static unsigned int sod_net_id __read_mostly;
 
+/* Headroom for any link layer + the larger IP header + UDP. */
+static unsigned int sod_headroom(const struct net_device *ndev)
+{
+	return LL_RESERVED_SPACE(ndev) + sizeof(struct ipv6hdr) +
+	       sizeof(struct udphdr);
+}
+
 /*
- * sod_udp_encap_recv - encap_rcv of the tunnel sockets.
+ * sod_pkt_alloc - an skb for one RoCEv2 packet of @len bytes from the BTH
+ * up to and including the pad (without the ICRC).
  *
- * Softirq context: must not sleep and never touches user memory.  Until
- * queue pairs exist there is nothing to deliver to, so every packet is
- * consumed and dropped.
+ * Process context (GFP_KERNEL; the QP worker).  On return skb->data is
+ * where the BTH goes and @len zeroed bytes are there for the caller to
+ * fill; the headroom holds the UDP and IP headers and the link layer
+ * header of @sdev's netdev, the tailroom the ICRC.  Returns NULL when out
+ * of memory.
+ */
+struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
+			      unsigned int len)
+{
+	struct net_device *ndev = sdev->ndev;
+	unsigned int head = sod_headroom(ndev);
+	struct sk_buff *skb;
+
+	skb = alloc_skb(head + len + SOD_ICRC_BYTES + ndev->needed_tailroom,
+			GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, head);
+	skb_put_zero(skb, len);
+	skb->protocol = av->ipv6 ? htons(ETH_P_IPV6) : htons(ETH_P_IP);
+	skb->dev = ndev;
+	return skb;
+}
+
+/* Is @addr (IPv4-mapped or IPv6, per @ipv6) an address of @net?  RCU. */
+static bool sod_addr_is_local(struct net *net, const struct in6_addr *addr,
+			      bool ipv6)
+{
+	if (!ipv6)
+		return inet_addr_type(net, addr->s6_addr32[3]) == RTN_LOCAL;
+#if IS_ENABLED(CONFIG_IPV6)
+	return ipv6_chk_addr(net, addr, NULL, 0);
+#else
+	return false;
+#endif
+}
+
+/*
+ * sod_route - the route for @av's addresses.  Process or softirq context.
+ * Packets leave through @sdev's netdev, except towards another address of
+ * this host, which the stack delivers over its loopback device whichever
+ * netdev owns it.  As with rdma_rxe, a destination without a route
+ * through that netdev is taken to be on its link (the IP layer's rule for
+ * lookups with an output interface): the neighbour lookup, not this
+ * function, then fails for unreachable hosts.
+ */
+static struct dst_entry *sod_route(struct sod_dev *sdev, struct sod_net *sn,
+				   const struct sod_av *av)
+{
+	struct net *net = sdev->net;
+	int oif = sdev->ndev->ifindex;
+
+	if (sod_addr_is_local(net, &av->daddr, av->ipv6))
+		oif = 0;
+
+	if (!av->ipv6) {
+		struct flowi4 fl4 = {
+			.flowi4_oif = oif,
+			.flowi4_proto = IPPROTO_UDP,
+			.saddr = av->saddr.s6_addr32[3],
+			.daddr = av->daddr.s6_addr32[3],
+		};
+		struct rtable *rt;
+
+		rt = ip_route_output_key(net, &fl4);
+		return IS_ERR(rt) ? NULL : &rt->dst;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sn->sk6) {
+		struct flowi6 fl6 = {
+			.flowi6_oif = oif,
+			.flowi6_proto = IPPROTO_UDP,
+			.saddr = av->saddr,
+			.daddr = av->daddr,
+		};
+		struct dst_entry *dst;
+
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sn->sk6->sk, &fl6,
+						      NULL);
+		if (IS_ERR(dst))
+			return NULL;
+		if (dst->error) {
+			dst_release(dst);
+			return NULL;
+		}
+		return dst;
+	}
+#endif
+	return NULL;
+}
+
+static void sod_push_udp(struct sk_buff *skb, u16 src_port)
+{
+	struct udphdr *uh;
+
+	__skb_push(skb, sizeof(*uh));
+	skb_reset_transport_header(skb);
+	uh = udp_hdr(skb);
+	uh->source = htons(src_port);
+	uh->dest = htons(SOD_ROCE_V2_PORT);
+	uh->len = htons(skb->len);
+	uh->check = 0;
+}
+
+static void sod_push_ipv4(struct net *net, struct sk_buff *skb,
+			  const struct sod_av *av, struct dst_entry *dst)
+{
+	struct iphdr *iph;
+
+	__skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = av->traffic_class;
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = av->hop_limit ?: ip4_dst_hoplimit(dst);
+	iph->protocol = IPPROTO_UDP;
+	iph->check = 0;
+	iph->saddr = av->saddr.s6_addr32[3];
+	iph->daddr = av->daddr.s6_addr32[3];
+	/* DF and no socket: the identification is 0, before the ICRC. */
+	ip_select_ident(net, skb, NULL);
+}
+
+static void sod_push_ipv6(struct sk_buff *skb, const struct sod_av *av,
+			  struct dst_entry *dst)
+{
+	struct ipv6hdr *ip6h;
+
+	__skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+	ip6_flow_hdr(ip6h, av->traffic_class, htonl(av->flow_label));
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = IPPROTO_UDP;
+	ip6h->hop_limit = av->hop_limit ?: ip6_dst_hoplimit(dst);
+	ip6h->saddr = av->saddr;
+	ip6h->daddr = av->daddr;
+}
+
+/*
+ * sod_pkt_xmit - send a packet from sod_pkt_alloc() whose BTH..pad the
+ * caller filled in, to @av with UDP source port @src_port.
+ *
+ * Process context (the QP worker); does not sleep.  Always consumes @skb.
+ * Appends the ICRC, pushes UDP (checksum 0 over IPv4, as rdma_rxe does;
+ * a real checksum over IPv6, which rxe and every RoCE receiver accept) and
+ * the IP header (DF for IPv4), computes the ICRC over those final headers
+ * and hands the packet to the IP layer.  Counts SOD_STAT_TX_PACKETS and
+ * SOD_STAT_TX_BYTES (BTH to ICRC) or SOD_STAT_TX_DROP.  Returns 0 or a
+ * negative errno (no route, IPv6 unavailable, the stack dropped it).
+ */
+int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
+		 u16 src_port, struct sk_buff *skb)
+{
+	struct sod_net *sn = net_generic(sdev->net, sod_net_id);
+	struct net *net = sdev->net;
+	struct dst_entry *dst;
+	unsigned int len;
+	__le32 icrc;
+	struct sock *sk;
+	int err;
+
+	if (WARN_ON_ONCE(skb_tailroom(skb) < SOD_ICRC_BYTES ||
+			 skb_is_nonlinear(skb) ||
+			 skb_headroom(skb) < sizeof(struct ipv6hdr) +
+					     sizeof(struct udphdr))) {
+		err = -EINVAL;
+		goto drop;
+	}
+
+	dst = sod_route(sdev, sn, av);
+	if (!dst) {
+		sod_dbg(sdev, "no route to %pI6c\n", &av->daddr);
+		err = -EHOSTUNREACH;
+		goto drop;
+	}
+
+	skb_put(skb, SOD_ICRC_BYTES);
+	len = skb->len;
+	sod_push_udp(skb, src_port);
+	skb_dst_set(skb, dst);
+	skb->ip_summed = CHECKSUM_NONE;
+	if (!av->ipv6) {
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		skb->protocol = htons(ETH_P_IP);
+		sod_push_ipv4(net, skb, av, dst);
+	} else {
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		skb->protocol = htons(ETH_P_IPV6);
+		sod_push_ipv6(skb, av, dst);
+	}
+
+	/* The headers are final: the ICRC covers them, masked. */
+	icrc = sod_icrc(skb);
+	memcpy(skb_tail_pointer(skb) - SOD_ICRC_BYTES, &icrc, sizeof(icrc));
+
+	if (!av->ipv6) {
+		sk = sn->sk4->sk;
+		err = ip_local_out(net, sk, skb);
+	} else {
+		/* Checksum last: it covers the ICRC (which masks it). */
+		udp6_set_csum(false, skb, &av->saddr, &av->daddr,
+			      len + sizeof(struct udphdr));
+		sk = sn->sk6->sk;
+		err = ip6_local_out(net, sk, skb);
+	}
+	err = net_xmit_eval(err);
+	if (err) {
+		sod_dbg(sdev, "IP layer dropped a packet: %d\n", err);
+		sod_stat_inc(sdev, SOD_STAT_TX_DROP);
+		return err;
+	}
+	sod_stat_inc(sdev, SOD_STAT_TX_PACKETS);
+	sod_stat_add(sdev, SOD_STAT_TX_BYTES, len);
+	return 0;
+
+drop:
+	kfree_skb(skb);
+	sod_stat_inc(sdev, SOD_STAT_TX_DROP);
+	return err;
+}
+
+/*
+ * sod_rx_dev - the device a received packet is for: the one bound to the
+ * netdev it arrived on, or for packets that came over the loopback device
+ * (sent by this host to one of its own addresses) the one bound to the
+ * netdev owning the destination address.  Softirq, under RCU; the device
+ * stays valid until rcu_read_unlock() (sod_tunnel_put() waits for RCU).
+ */
+static struct sod_dev *sod_rx_dev(struct sod_net *sn, struct net *net,
+				  struct sk_buff *skb, bool ipv6)
+{
+	struct net_device *ndev = skb->dev;
+	struct sod_dev *sdev;
+
+	if (ndev && (ndev->flags & IFF_LOOPBACK)) {
+		if (!ipv6)
+			ndev = __ip_dev_find(net, ip_hdr(skb)->daddr, false);
+#if IS_ENABLED(CONFIG_IPV6)
+		else
+			ndev = ipv6_dev_find(net, &ipv6_hdr(skb)->daddr, NULL);
+#endif
+	}
+	if (!ndev)
+		return NULL;
+	list_for_each_entry_rcu(sdev, &sn->devs, net_node)
+		if (sdev->ndev == ndev)
+			return sdev;
+	return NULL;
+}
+
+/*
+ * sod_rx_parse - check a packet whose data starts at the BTH and fill
+ * SOD_PKT(skb).  Softirq.  The skb is linear.  Returns the stat to count
+ * for a drop, or SOD_NUM_STATS if the packet is good.
+ */
+static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	unsigned int len = skb->len, hdr_len;
+	struct sod_bth *bth;
+	__le32 icrc;
+	u32 flags;
+	u8 pad;
+
+	BUILD_BUG_ON(sizeof(struct sod_pkt) > sizeof_field(struct sk_buff, cb));
+
+	/* Every header is a multiple of 4 bytes, and payload + pad too. */
+	if (len < SOD_BTH_BYTES + SOD_ICRC_BYTES || (len & 3))
+		return SOD_STAT_RX_DROP_MALFORMED;
+	bth = (struct sod_bth *)skb->data;
+	if (bth->flags & SOD_BTH_TVER_MASK)
+		return SOD_STAT_RX_DROP_MALFORMED;
+	flags = sod_op_flags(bth->opcode);
+	if (!(flags & SOD_F_VALID))
+		return SOD_STAT_RX_DROP_MALFORMED;
+	hdr_len = sod_op_hdr_len(bth->opcode);
+	pad = sod_bth_pad(bth);
+	if (len < hdr_len + pad + SOD_ICRC_BYTES)
+		return SOD_STAT_RX_DROP_MALFORMED;
+	/* Pad only ends a message with payload (LAST or ONLY). */
+	if (pad && (flags & (SOD_F_PAYLOAD | SOD_F_LAST)) !=
+		   (SOD_F_PAYLOAD | SOD_F_LAST))
+		return SOD_STAT_RX_DROP_MALFORMED;
+	if (!(flags & SOD_F_PAYLOAD) && len != hdr_len + SOD_ICRC_BYTES)
+		return SOD_STAT_RX_DROP_MALFORMED;
+
+	memcpy(&icrc, skb->data + len - SOD_ICRC_BYTES, sizeof(icrc));
+	if (sod_icrc(skb) != icrc)
+		return SOD_STAT_RX_DROP_ICRC;
+
+	pkt->hdr = skb->data;
+	pkt->opcode = bth->opcode;
+	pkt->flags = flags;
+	pkt->psn = sod_bth_psn(bth);
+	pkt->qpn = sod_bth_qpn(bth);
+	pkt->paylen = len - hdr_len - pad - SOD_ICRC_BYTES;
+	pkt->pad = pad;
+	pkt->ackreq = sod_bth_ackreq(bth);
+	pkt->se = bth->flags & SOD_BTH_SE;
+	pkt->ipv6 = ipv6;
+	return SOD_NUM_STATS;
+}
+
+/*
+ * sod_udp_encap_recv - encap_rcv of the tunnel sockets: one RoCEv2 packet
+ * arrived (the UDP layer checked its length and checksum).
+ *
+ * Softirq context: never sleeps, never touches user memory.  Always
+ * consumes the skb (returns 0).  A packet is dropped and counted on its
+ * device when malformed, when its ICRC is wrong, or when no QP of the
+ * matching type has its destination QPN; one for no device is just freed.
+ *
+ * What sod_qp_rcv() gets (and may rely on):
+ *   - a linear skb whose data is the BTH; skb->len runs from the BTH to
+ *     the end of the ICRC (SOD_PKT(skb)->paylen is the payload alone, after
+ *     the sod_op_hdr_len() header bytes; the pad follows it);
+ *   - SOD_PKT(skb) filled in; the BTH version, opcode, lengths, pad and
+ *     ICRC checked; the QP's type matches the opcode's transport;
+ *   - skb_network_header() is the IPv4 (without options) or IPv6 header
+ *     and skb_transport_header() the UDP header, both still in the linear
+ *     area in front of the BTH;
+ *   - skb->dev is the netdev the packet came in on: the device's own, or
+ *     the loopback device for a packet this host sent to itself.  In the
+ *     first case eth_hdr(skb) (skb_mac_header) is the Ethernet header as
+ *     received; for the loopback device it is the loopback's made-up
+ *     header, whose addresses are not meaningful (use the own netdev's
+ *     address as the source MAC).
  */
 static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 {
+	struct net *net = sock_net(sk);
+	struct sod_net *sn = net_generic(net, sod_net_id);
+	enum sod_stat drop = SOD_STAT_RX_DROP_MALFORMED;
+	struct sod_dev *sdev;
+	struct sod_qp *qp;
+	struct udphdr *uh;
+	bool ipv6;
+	int off;
+
+	rcu_read_lock();
+	ipv6 = ip_hdr(skb)->version == 6;
+	sdev = sod_rx_dev(sn, net, skb, ipv6);
+	if (!sdev)
+		goto free;
+
+	off = skb_transport_offset(skb);
+	if (off < 0 || skb_linearize(skb) ||
+	    skb->len < off + sizeof(struct udphdr))
+		goto drop;
+	if (!ipv6 && ip_hdr(skb)->ihl != 5)
+		goto drop;
+	uh = udp_hdr(skb);
+	if (ntohs(uh->len) != skb->len - off)
+		goto drop;
+	__skb_pull(skb, off + sizeof(*uh));
+
+	drop = sod_rx_parse(skb, ipv6);
+	if (drop != SOD_NUM_STATS)
+		goto drop;
+
+	drop = SOD_STAT_RX_DROP_NO_QP;
+	qp = sod_qp_get_rcu(sdev, SOD_PKT(skb)->qpn);
+	if (!qp)
+		goto drop;
+	if (SOD_PKT(skb)->flags & SOD_F_RC ? qp->type != IB_QPT_RC :
+	    qp->type != IB_QPT_UD && qp->type != IB_QPT_GSI) {
+		sod_qp_put(qp);
+		goto drop;
+	}
+	sod_stat_inc(sdev, SOD_STAT_RX_PACKETS);
+	sod_stat_add(sdev, SOD_STAT_RX_BYTES, skb->len);
+	sod_qp_rcv(qp, skb);
+	sod_qp_put(qp);
+	rcu_read_unlock();
+	return 0;
+
+drop:
+	sod_dbg(sdev, "dropped a packet (counter %d)\n", drop);
+	sod_stat_inc(sdev, drop);
+free:
+	rcu_read_unlock();
 	kfree_skb(skb);
 	return 0;
 }
@@ -70,12 +477,14 @@ static struct socket *sod_tunnel_open(struct net *net, bool ipv6)
 }
 
 /*
- * sod_tunnel_get - make sure @net's tunnel sockets exist and take a
- * reference on them.  Process context, may sleep.  Fails with -EADDRINUSE
- * when something else (e.g. rdma_rxe) owns UDP port 4791 in @net.
+ * sod_tunnel_get - make sure the tunnel sockets of @sdev's namespace exist,
+ * take a reference on them and make @sdev visible to the receive path.
+ * Process context, may sleep.  Fails with -EADDRINUSE when something else
+ * (e.g. rdma_rxe) owns UDP port 4791 in the namespace.
  */
-int sod_tunnel_get(struct net *net)
+int sod_tunnel_get(struct sod_dev *sdev)
 {
+	struct net *net = sdev->net;
 	struct sod_net *sn = net_generic(net, sod_net_id);
 	struct socket *sk4, *sk6 = NULL;
 	int err = 0;
@@ -83,6 +492,7 @@ int sod_tunnel_get(struct net *net)
 	mutex_lock(&sn->lock);
 	if (sn->users) {
 		sn->users++;
+		list_add_rcu(&sdev->net_node, &sn->devs);
 		goto out;
 	}
 
@@ -102,17 +512,22 @@ int sod_tunnel_get(struct net *net)
 	sn->sk4 = sk4;
 	sn->sk6 = sk6;
 	sn->users = 1;
+	list_add_rcu(&sdev->net_node, &sn->devs);
 out:
 	mutex_unlock(&sn->lock);
 	return err;
 }
 
-/* sod_tunnel_put - drop a reference from sod_tunnel_get().  May sleep. */
-void sod_tunnel_put(struct net *net)
+/*
+ * sod_tunnel_put - undo sod_tunnel_get(): once it returns, no receive
+ * softirq can still see @sdev.  Process context, sleeps (synchronize_rcu).
+ */
+void sod_tunnel_put(struct sod_dev *sdev)
 {
-	struct sod_net *sn = net_generic(net, sod_net_id);
+	struct sod_net *sn = net_generic(sdev->net, sod_net_id);
 
 	mutex_lock(&sn->lock);
+	list_del_rcu(&sdev->net_node);
 	if (!WARN_ON(!sn->users) && !--sn->users) {
 		if (sn->sk6)
 			udp_tunnel_sock_release(sn->sk6);
@@ -121,6 +536,7 @@ void sod_tunnel_put(struct net *net)
 		sn->sk6 = NULL;
 	}
 	mutex_unlock(&sn->lock);
+	synchronize_rcu();
 }
 
 static int __net_init sod_net_ns_init(struct net *net)
@@ -128,6 +544,7 @@ static int __net_init sod_net_ns_init(struct net *net)
 	struct sod_net *sn = net_generic(net, sod_net_id);
 
 	mutex_init(&sn->lock);
+	INIT_LIST_HEAD(&sn->devs);
 	return 0;
 }
 
@@ -141,7 +558,7 @@ static void __net_exit sod_net_ns_exit(struct net *net)
 	struct sod_net *sn = net_generic(net, sod_net_id);
 
 	sod_unregister_devices(net);
-	WARN_ON(sn->users);
+	WARN_ON(sn->users || !list_empty(&sn->devs));
 	mutex_destroy(&sn->lock);
 }
 
