@@ -194,6 +194,7 @@ static int sod_query_ah(struct ib_ah *ibah, struct rdma_ah_attr *attr)
 
 const struct ib_device_ops sod_ah_ops = {
 	.create_ah = sod_create_ah,
+	.create_user_ah = sod_create_ah,
 	.destroy_ah = sod_destroy_ah,
 	.query_ah = sod_query_ah,
 

@@ -35,9 +35,9 @@ static u32 sod_swqe_index(struct sod_qp *qp, struct sod_swqe *s)
 /* The oldest WQE that is neither done nor unsent, or NULL. */
 static struct sod_swqe *sod_comp_head(struct sod_qp *qp)
 {
-	u32 idx;
+	u32 idx, end = sod_req_end(qp);
 
-	for (idx = qp->sq.index; idx != qp->req.cur; idx++) {
+	for (idx = qp->sq.index; idx != end; idx++) {
 		struct sod_swqe *s = sod_swqe_at(qp, idx);
 
 		if (s->state != SOD_SWQE_DONE)
@@ -53,11 +53,9 @@ static void sod_comp_progress(struct sod_qp *qp, u32 psn)
 		qp->req.last_psn_acked = psn;
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
+	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
 	if (qp->attr.timeout)
-		mod_timer(&qp->retrans_timer,
-			  jiffies + max(nsecs_to_jiffies(4096ULL <<
-							 qp->attr.timeout),
-					msecs_to_jiffies(10)));
+		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
 }
 
 /*
@@ -283,6 +281,11 @@ void sod_comp_timers(struct sod_qp *qp)
 	}
 	if (!test_and_clear_bit(SOD_QP_EV_RETRANS, &qp->events))
 		return;
+	/* Progress since the timer was set (the event raced with it). */
+	if (time_before(jiffies, qp->req.retrans_deadline)) {
+		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+		return;
+	}
 	if (qp->req.rnr_wait || (qp->state != IB_QPS_RTS &&
 				 qp->state != IB_QPS_SQD))
 		return;

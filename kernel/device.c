@@ -22,8 +22,8 @@ enum ib_port_state sod_ndev_port_state(struct net_device *ndev)
 
 /*
  * sod_query_device - ops.query_device.  Process context.
- * Only what is implemented is advertised: objects without verbs have a
- * limit of zero, and ODP capabilities stay empty until ODP works.
+ * Only what is implemented is advertised; ODP capabilities stay empty
+ * until ODP works.
  */
 static int sod_query_device(struct ib_device *ibdev,
 			    struct ib_device_attr *attr, struct ib_udata *udata)
@@ -39,9 +39,27 @@ static int sod_query_device(struct ib_device *ibdev,
 	attr->vendor_part_id = SOFTODP_VENDOR_PART_ID;
 	attr->hw_ver = SOD_HW_VER;
 	attr->page_size_cap = PAGE_SIZE;
+	attr->max_mr_size = SOD_MAX_MR_SIZE;
+	attr->max_qp = SOD_MAX_QP;
+	attr->max_qp_wr = SOD_MAX_QP_WR;
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
+				 IB_DEVICE_SYS_IMAGE_GUID;
+	attr->max_send_sge = SOD_MAX_SGE;
+	attr->max_recv_sge = SOD_MAX_SGE;
+	attr->max_sge_rd = SOD_MAX_SGE;
+	attr->max_cq = SOD_MAX_CQ;
+	attr->max_cqe = SOD_MAX_CQE - 1;
+	attr->max_mr = SOD_MAX_MR;
 	attr->max_pd = SOD_MAX_PD;
+	attr->max_qp_rd_atom = SOD_MAX_RD_ATOMIC;
+	attr->max_qp_init_rd_atom = SOD_MAX_RD_ATOMIC;
+	attr->max_res_rd_atom = SOD_MAX_RD_ATOMIC * SOD_MAX_QP;
+	attr->max_srq = SOD_MAX_SRQ;
+	attr->max_srq_wr = SOD_MAX_SRQ_WR;
+	attr->max_srq_sge = SOD_MAX_SGE;
+	attr->max_ah = SOD_MAX_AH;
 	attr->max_pkeys = 1;
-	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 	return 0;
@@ -193,9 +211,21 @@ void sod_dev_setup(struct sod_dev *sdev)
 	ibdev->num_comp_vectors = 1;
 	ibdev->local_dma_lkey = 0;
 	addrconf_addr_eui48((u8 *)&ibdev->node_guid, sdev->ndev->dev_addr);
+	/*
+	 * Commands the core leaves off by default: the doorbells (empty
+	 * POST_SEND / POST_RECV) and arming a CQ.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_RECV) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 
 	ib_set_device_ops(ibdev, &sod_dev_ops);
 	ib_set_device_ops(ibdev, &sod_verbs_ops);
+	ib_set_device_ops(ibdev, &sod_cq_ops);
+	ib_set_device_ops(ibdev, &sod_srq_ops);
+	ib_set_device_ops(ibdev, &sod_mr_ops);
+	ib_set_device_ops(ibdev, &sod_ah_ops);
+	ib_set_device_ops(ibdev, &sod_qp_ops);
 }
 
 /*

@@ -18,7 +18,7 @@
 #include <linux/rtnetlink.h>
 #include <rdma/rdma_netlink.h>
 
-#include "softodp.h"
+#include "qp.h"
 
 /*
  * sod_devs_lock protects sod_devs and, in every device on it, .list,
@@ -79,6 +79,11 @@ void sod_dev_dealloc(struct ib_device *ibdev)
 
 	WARN_ON(!xa_empty(&sdev->pd_xa));
 	xa_destroy(&sdev->pd_xa);
+	xa_destroy(&sdev->qp_xa);
+	xa_destroy(&sdev->mr_xa);
+	xa_destroy(&sdev->ah_xa);
+	xa_destroy(&sdev->cq_xa);
+	xa_destroy(&sdev->srq_xa);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 	if (sdev->tunnel_held) {
 		sod_tunnel_put(sdev);
@@ -117,6 +122,12 @@ static int sod_newlink(const char *ibdev_name, struct net_device *ndev)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sdev->list);
 	xa_init_flags(&sdev->pd_xa, XA_FLAGS_ALLOC);
+	xa_init_flags(&sdev->qp_xa, XA_FLAGS_ALLOC);
+	xa_init_flags(&sdev->mr_xa, XA_FLAGS_ALLOC1);
+	xa_init_flags(&sdev->ah_xa, XA_FLAGS_ALLOC1);
+	xa_init_flags(&sdev->cq_xa, XA_FLAGS_ALLOC1);
+	xa_init_flags(&sdev->srq_xa, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&sdev->net_node);
 	sdev->ndev = ndev;
 	netdev_hold(ndev, &sdev->ndev_tracker, GFP_KERNEL);
 	sdev->net = dev_net(ndev);
@@ -266,9 +277,13 @@ static int __init sod_init(void)
 {
 	int err;
 
+	/* Per-QP work items: unbound, so QPs run on any CPU. */
+	sod_wq = alloc_workqueue("softodp", WQ_UNBOUND, 0);
+	if (!sod_wq)
+		return -ENOMEM;
 	err = sod_net_init();
 	if (err)
-		return err;
+		goto err_wq;
 	err = register_netdevice_notifier(&sod_netdev_nb);
 	if (err)
 		goto err_net;
@@ -277,6 +292,8 @@ static int __init sod_init(void)
 
 err_net:
 	sod_net_exit();
+err_wq:
+	destroy_workqueue(sod_wq);
 	return err;
 }
 
@@ -287,6 +304,7 @@ static void __exit sod_exit(void)
 	sod_unregister_devices(NULL);
 	unregister_netdevice_notifier(&sod_netdev_nb);
 	sod_net_exit();
+	destroy_workqueue(sod_wq);
 }
 
 module_init(sod_init);

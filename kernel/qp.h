@@ -48,6 +48,7 @@ void sod_req_flush(struct sod_qp *qp);
 void sod_req_rewind(struct sod_qp *qp, u32 psn);
 bool sod_req_outstanding(struct sod_qp *qp);
 void sod_req_arm_timer(struct sod_qp *qp);
+unsigned long sod_req_timeout(struct sod_qp *qp);
 struct softodp_sge *sod_swqe_sges(struct sod_qp *qp, u32 idx);
 
 /* comp.c */
@@ -63,6 +64,20 @@ void sod_resp_send_pending_ack(struct sod_qp *qp);
 static inline struct sod_swqe *sod_swqe_at(struct sod_qp *qp, u32 idx)
 {
 	return &qp->swqe[idx & qp->sq.mask];
+}
+
+/*
+ * sod_req_end - one past the last WQE that has packets on the wire: the
+ * WQE being transmitted (req.cur) counts once it has its PSNs.
+ */
+static inline u32 sod_req_end(struct sod_qp *qp)
+{
+	u32 cur = qp->req.cur;
+
+	if (cur != qp->req.fetch &&
+	    sod_swqe_at(qp, cur)->state == SOD_SWQE_SENDING)
+		return cur + 1;
+	return cur;
 }
 
 /* Index of the receive WQE slot type of @qp's sends. */

@@ -37,7 +37,7 @@ static u32 sod_qp_mtu(struct sod_qp *qp)
 }
 
 /* Retransmission timeout: 4.096 us * 2^timeout, at least 10 ms. */
-static unsigned long sod_req_timeout(struct sod_qp *qp)
+unsigned long sod_req_timeout(struct sod_qp *qp)
 {
 	u64 ns = 4096ULL << qp->attr.timeout;
 
@@ -49,14 +49,16 @@ void sod_req_arm_timer(struct sod_qp *qp)
 {
 	if (!qp->attr.timeout || sod_qp_is_ud(qp))
 		return;
-	if (!timer_pending(&qp->retrans_timer))
-		mod_timer(&qp->retrans_timer, jiffies + sod_req_timeout(qp));
+	if (!timer_pending(&qp->retrans_timer)) {
+		qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
+		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+	}
 }
 
 /* Are there WQEs sent but not completed? */
 bool sod_req_outstanding(struct sod_qp *qp)
 {
-	return qp->sq.index != qp->req.cur;
+	return qp->sq.index != sod_req_end(qp);
 }
 
 /* sod_req_reset - forget all requester state (RESET, create). */
@@ -482,24 +484,25 @@ static void sod_req_retire(struct sod_qp *qp, struct sod_swqe *s,
 			   enum ib_wc_status status)
 {
 	struct softodp_cqe cqe = {};
+	bool post = status || qp->sq_sig_all ||
+		    (s->hdr.send_flags & IB_SEND_SIGNALED);
 
-	if (status || qp->sq_sig_all ||
-	    (s->hdr.send_flags & IB_SEND_SIGNALED)) {
-		cqe.wr_id = s->hdr.wr_id;
-		cqe.status = status;
-		cqe.opcode = sod_wc_opcode(s->hdr.opcode);
-		cqe.byte_len = s->length;
-		cqe.qp_num = qp->qpn;
-		sod_cqe_post(qp, qp->scq, &cqe, false);
-	}
+	cqe.wr_id = s->hdr.wr_id;
+	cqe.status = status;
+	cqe.opcode = sod_wc_opcode(s->hdr.opcode);
+	cqe.byte_len = s->length;
+	cqe.qp_num = qp->qpn;
 	if (sod_op_is_rd_atomic(s->hdr.opcode) &&
 	    (s->state == SOD_SWQE_SENT || s->state == SOD_SWQE_DONE) &&
 	    qp->req.rd_atomic && s->npkts)
 		qp->req.rd_atomic--;
 	s->npkts = 0;
+	/* Free the slot first: whoever sees the CQE may post at once. */
 	sod_queue_consume(&qp->sq);
 	if ((s32)(qp->req.cur - qp->sq.index) < 0)
 		qp->req.cur = qp->sq.index;
+	if (post)
+		sod_cqe_post(qp, qp->scq, &cqe, false);
 }
 
 /*
@@ -551,10 +554,10 @@ void sod_req_flush(struct sod_qp *qp)
  */
 void sod_req_rewind(struct sod_qp *qp, u32 psn)
 {
-	u32 idx, found = qp->req.cur;
+	u32 idx, found = qp->req.cur, end = sod_req_end(qp);
 	bool hit = false;
 
-	for (idx = qp->sq.index; idx != qp->req.cur; idx++) {
+	for (idx = qp->sq.index; idx != end; idx++) {
 		struct sod_swqe *s = sod_swqe_at(qp, idx);
 
 		if (s->state == SOD_SWQE_DONE || s->state == SOD_SWQE_NEW)

@@ -24,10 +24,6 @@ void sod_resp_reset(struct sod_qp *qp)
 	qp->resp.nak_sent = false;
 	qp->resp.in_msg = false;
 	qp->resp.have_rwqe = false;
-	if (qp->resp.wmr) {
-		sod_mr_put(qp->resp.wmr);
-		qp->resp.wmr = NULL;
-	}
 	if (qp->resp.rd)
 		memset(qp->resp.rd, 0, SOD_MAX_RD_ATOMIC * sizeof(*qp->resp.rd));
 	qp->resp.rd_next = 0;
@@ -102,10 +98,6 @@ static void sod_resp_fatal(struct sod_qp *qp, u8 code, u32 psn)
 {
 	sod_resp_nak(qp, code, psn);
 	qp->resp.in_msg = false;
-	if (qp->resp.wmr) {
-		sod_mr_put(qp->resp.wmr);
-		qp->resp.wmr = NULL;
-	}
 	sod_qp_error(qp);
 }
 
@@ -249,16 +241,20 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 		u64 va = be64_to_cpu(reth->va);
 		u32 len = be32_to_cpu(reth->len);
 
+		/* The whole range is checked once, up front. */
 		if (len) {
-			qp->resp.wmr = sod_resp_rkey(qp, be32_to_cpu(reth->rkey),
-						     va, len,
-						     IB_ACCESS_REMOTE_WRITE);
-			if (!qp->resp.wmr) {
+			struct sod_mr *mr;
+
+			mr = sod_resp_rkey(qp, be32_to_cpu(reth->rkey), va, len,
+					   IB_ACCESS_REMOTE_WRITE);
+			if (!mr) {
 				sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR,
 					       pkt->psn);
 				return;
 			}
+			sod_mr_put(mr);
 		}
+		qp->resp.wrkey = be32_to_cpu(reth->rkey);
 		qp->resp.wva = va;
 		qp->resp.wleft = len;
 		qp->resp.wlen = len;
@@ -275,19 +271,24 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 		if (err == -ENOENT) {
 			sod_resp_rnr(qp, pkt->psn);
 			qp->resp.in_msg = !(pkt->flags & SOD_F_FIRST);
-			if (!qp->resp.in_msg && qp->resp.wmr) {
-				sod_mr_put(qp->resp.wmr);
-				qp->resp.wmr = NULL;
-			}
 			return;
 		}
 		if (err)
 			return;
 	}
 	if (pkt->paylen) {
-		err = sod_mr_copy(qp->resp.wmr, qp->resp.wva,
-				  sod_pkt_payload(pkt), pkt->paylen,
-				  SOD_COPY_TO_MR);
+		/*
+		 * Looked up again for every packet, so that no reference is
+		 * held between packets: dereg_mr never waits for a peer.
+		 */
+		struct sod_mr *mr = sod_resp_rkey(qp, qp->resp.wrkey,
+						  qp->resp.wva, pkt->paylen,
+						  IB_ACCESS_REMOTE_WRITE);
+
+		err = mr ? sod_mr_copy(mr, qp->resp.wva, sod_pkt_payload(pkt),
+				       pkt->paylen, SOD_COPY_TO_MR) : -EACCES;
+		if (mr)
+			sod_mr_put(mr);
 		if (err) {
 			sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
 			return;
@@ -298,10 +299,6 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 	qp->resp.epsn = sod_psn_add(qp->resp.epsn, 1);
 	qp->resp.in_msg = !last;
 	if (last) {
-		if (qp->resp.wmr) {
-			sod_mr_put(qp->resp.wmr);
-			qp->resp.wmr = NULL;
-		}
 		qp->resp.msn++;
 		if (pkt->flags & SOD_F_IMMDT) {
 			cqe.status = IB_WC_SUCCESS;
@@ -363,6 +360,8 @@ static int sod_resp_read_send(struct sod_qp *qp, struct sod_mr *mr, u32 psn,
 		}
 		sod_pkt_send(qp, &qp->attr.av, skb);
 		off += paylen;
+		/* A long READ must not keep the requester's worker off the CPU. */
+		cond_resched();
 	}
 	return 0;
 }
@@ -666,10 +665,6 @@ void sod_resp_flush(struct sod_qp *qp)
 	u32 avail;
 
 	skb_queue_purge(&qp->rxq);
-	if (qp->resp.wmr) {
-		sod_mr_put(qp->resp.wmr);
-		qp->resp.wmr = NULL;
-	}
 	if (qp->resp.have_rwqe)
 		sod_resp_complete(qp, &cqe, false);
 	if (qp->srq)
@@ -682,8 +677,8 @@ void sod_resp_flush(struct sod_qp *qp)
 
 		cqe.wr_id = READ_ONCE(w->wr_id);
 		cqe.qp_num = qp->qpn;
-		sod_cqe_post(qp, qp->rcq, &cqe, false);
 		sod_queue_consume(&qp->rq);
+		sod_cqe_post(qp, qp->rcq, &cqe, false);
 	}
 	/* Later posts need a doorbell so that they get flushed too. */
 	WRITE_ONCE(qp->rq.ring->flags, SOFTODP_RING_F_DOORBELL);

@@ -481,6 +481,10 @@ struct sod_qp {
 	struct sk_buff_head rxq;
 	struct timer_list retrans_timer;
 	struct timer_list rnr_timer;
+	unsigned long events;		/* SOD_QP_EV_* bits, atomic bitops */
+	bool destroyed;			/* under @mutex; timers stop requeueing */
+	bool comm_est;			/* COMM_EST sent */
+	bool last_wqe_sent;		/* LAST_WQE_REACHED sent (SRQ) */
 
 	/* requester + completer; only the worker touches these */
 	struct {
@@ -505,13 +509,13 @@ struct sod_qp {
 		u32 epsn;		/* expected PSN */
 		u32 msn;
 		bool nak_sent;		/* PSN sequence NAK sent for epsn */
-		u8 cur_op;		/* opcode flags of the message in progress */
+		u32 cur_op;		/* SOD_F_SEND or SOD_F_WRITE in progress */
 		bool in_msg;		/* a multi-packet SEND/WRITE is in progress */
 		bool have_rwqe;
 		struct softodp_recv_wqe rwqe;
 		struct softodp_sge rsge[SOD_MAX_SGE];
 		u32 recv_off;		/* bytes received into rwqe */
-		struct sod_mr *wmr;	/* MR of the WRITE in progress */
+		u32 wrkey;		/* rkey of the WRITE in progress */
 		u64 wva;
 		u32 wleft;
 		u32 wlen;
