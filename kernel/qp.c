@@ -504,9 +504,11 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 /* Empty a consumer ring: whatever was posted is discarded (RESET). */
 static void sod_queue_discard(struct sod_queue *q)
 {
+	/* Pairs with the producer's store-release of prod. */
 	u32 prod = smp_load_acquire(&q->ring->prod);
 
 	q->index = prod;
+	/* The slots are free once the provider sees cons. */
 	smp_store_release(&q->ring->cons, prod);
 }
 
@@ -866,6 +868,7 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		if (err)
 			break;
 		prod++;
+		/* The slot is written before the worker can see prod. */
 		smp_store_release(&ring->prod, prod);
 	}
 	spin_unlock_irqrestore(&qp->sq_lock, flags);
@@ -930,6 +933,7 @@ static int sod_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 			sge[i].lkey = wr->sg_list[i].lkey;
 		}
 		prod++;
+		/* The slot is written before the worker can see prod. */
 		smp_store_release(&ring->prod, prod);
 	}
 	spin_unlock_irqrestore(&qp->rq_lock, flags);

@@ -387,7 +387,12 @@ static void sod_req_idle(struct sod_qp *qp)
 	struct softodp_ring *ring = qp->sq.ring;
 
 	WRITE_ONCE(ring->flags, SOFTODP_RING_F_DOORBELL);
+	/*
+	 * Store flag, then load prod; the provider stores prod, then loads
+	 * the flag (each with a full barrier): one of us sees the other.
+	 */
 	smp_mb();
+	/* Pairs with the provider's store-release of prod. */
 	if (smp_load_acquire(&ring->prod) != qp->req.fetch) {
 		WRITE_ONCE(ring->flags, 0);
 		sod_qp_kick(qp);

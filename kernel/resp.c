@@ -682,6 +682,7 @@ void sod_resp_flush(struct sod_qp *qp)
 	}
 	/* Later posts need a doorbell so that they get flushed too. */
 	WRITE_ONCE(qp->rq.ring->flags, SOFTODP_RING_F_DOORBELL);
+	/* Flag before prod, as in sod_req_idle(): no post is missed. */
 	smp_mb();
 	if (sod_queue_consumer_avail(&qp->rq))
 		sod_qp_kick(qp);
