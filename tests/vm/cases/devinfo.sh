@@ -23,7 +23,10 @@ t_check "devinfo: active_mtu 1024 for netdev MTU 1500" dv 'active_mtu:[[:space:]
 t_check "devinfo: max_mtu 4096" dv 'max_mtu:[[:space:]]+4096'
 t_check "devinfo: fw_ver" dv 'fw_ver:[[:space:]]+0\.1\.0'
 t_check "devinfo: max_pd 65536" dv 'max_pd:[[:space:]]+65536'
-t_check "devinfo: no QP advertised yet" dv 'max_qp:[[:space:]]+0$'
+t_check "devinfo: max_qp 65536" dv 'max_qp:[[:space:]]+65536$'
+t_check "devinfo: max_qp_rd_atom 16" dv 'max_qp_rd_atom:[[:space:]]+16$'
+t_check "devinfo: atomics are HCA-wide" dv 'atomic_cap:[[:space:]]+ATOMIC_HCA'
+t_check "devinfo: no ODP yet" dv 'general_odp_caps:[[:space:]]*$'
 # IPv4 addresses appear as IPv4-mapped IPv6 GIDs.
 t_check "devinfo: RoCE v2 GID of 192.0.2.1" dv 'GID\[ *[0-9]+\]:[[:space:]]+::ffff:192\.0\.2\.1, RoCE v2'
 t_check "devinfo: RoCE v2 GID of 2001:db8::1" dv 'GID\[ *[0-9]+\]:[[:space:]]+2001:db8::1, RoCE v2'
