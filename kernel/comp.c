@@ -63,7 +63,8 @@ static void sod_comp_progress(struct sod_qp *qp, u32 psn)
  * covers, in order.  A READ/ATOMIC at the head that @psn passes lost its
  * response: rewind to it.  Returns the head WQE still waiting, if any.
  */
-static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn)
+static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn,
+					  bool read_resp)
 {
 	struct sod_swqe *s;
 
@@ -71,6 +72,11 @@ static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn)
 		if (sod_psn_diff(psn, s->first_psn) < 0)
 			break;
 		if (sod_wqe_rd_atomic(s)) {
+			/* The next response of this very READ: nothing lost. */
+			if (read_resp &&
+			    sod_psn_diff(psn + 1, s->first_psn) >= 0 &&
+			    sod_psn_diff(psn + 1, s->last_psn) <= 0)
+				break;
 			/* Data missing for a READ/ATOMIC before @psn. */
 			if (sod_psn_diff(psn, s->last_psn) >= 0 ||
 			    s->state == SOD_SWQE_SENT)
@@ -115,16 +121,25 @@ static void sod_comp_read_resp(struct sod_qp *qp, struct sk_buff *skb,
 	if (s->hdr.opcode != IB_WR_RDMA_READ ||
 	    pkt->psn != sod_psn_add(qp->req.last_psn_acked, 1) ||
 	    sod_psn_diff(pkt->psn, s->first_psn) < 0 ||
-	    sod_psn_diff(pkt->psn, s->last_psn) > 0)
+	    sod_psn_diff(pkt->psn, s->last_psn) > 0) {
+		sod_dbg(qp->sdev, "qp %u: read response psn %#x unexpected (acked %#x, wqe %#x..%#x op %u)\n",
+			qp->qpn, pkt->psn, qp->req.last_psn_acked,
+			s->first_psn, s->last_psn, s->hdr.opcode);
 		return;		/* out of order: the timer recovers */
+	}
 
 	offset = (pkt->psn - s->first_psn) * mtu;
 	expect = min(mtu, s->length - offset);
+	/*
+	 * A READ asked again after a rewind is answered by a new FIRST at
+	 * the PSN we rewound to, so FIRST may come at any PSN; LAST only at
+	 * the READ's last PSN.
+	 */
 	if (pkt->paylen != expect ||
-	    !!(pkt->flags & SOD_F_LAST) != (pkt->psn == s->last_psn) ||
-	    !!(pkt->flags & SOD_F_FIRST) != (offset == 0 ||
-					      pkt->psn == s->first_psn)) {
+	    !!(pkt->flags & SOD_F_LAST) != (pkt->psn == s->last_psn)) {
 		/* Inconsistent with what we asked: treat as lost. */
+		sod_dbg(qp->sdev, "qp %u: read response psn %#x len %u op %#x inconsistent\n",
+			qp->qpn, pkt->psn, pkt->paylen, pkt->opcode);
 		return;
 	}
 	err = sod_sge_copy(qp, sod_swqe_sges(qp, idx), s->hdr.num_sge, offset,
@@ -173,7 +188,7 @@ static void sod_comp_nak(struct sod_qp *qp, struct sk_buff *skb, u8 syn)
 	struct sod_swqe *s;
 
 	/* Everything before the NAKed PSN is acknowledged. */
-	s = sod_comp_ack_upto(qp, sod_psn_add(psn, SOD_PSN_MASK));
+	s = sod_comp_ack_upto(qp, sod_psn_add(psn, SOD_PSN_MASK), false);
 	if (!s || sod_psn_diff(psn, s->first_psn) < 0 ||
 	    sod_psn_diff(psn, s->last_psn) > 0)
 		return;
@@ -244,18 +259,20 @@ void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 			if (sod_psn_diff(pkt->psn,
 					 qp->req.last_psn_acked) <= 0)
 				break;	/* duplicate ACK */
-			sod_comp_ack_upto(qp, pkt->psn);
+			sod_comp_ack_upto(qp, pkt->psn, false);
 		} else {
 			sod_comp_nak(qp, skb, syn);
 		}
 		break;
 	case SOD_OP_RC_ATOMIC_ACKNOWLEDGE:
-		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK));
+		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK),
+				      false);
 		if (s)
 			sod_comp_atomic_ack(qp, skb, s);
 		break;
 	default:	/* read responses */
-		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK));
+		s = sod_comp_ack_upto(qp, sod_psn_add(pkt->psn, SOD_PSN_MASK),
+				      true);
 		if (s)
 			sod_comp_read_resp(qp, skb, s);
 		break;
@@ -299,6 +316,9 @@ void sod_comp_timers(struct sod_qp *qp)
 		return;
 	}
 	qp->req.retry_left--;
+	sod_dbg(qp->sdev, "qp %u: timeout, resend from psn %#x (%u retries left)\n",
+		qp->qpn, sod_psn_add(qp->req.last_psn_acked, 1),
+		qp->req.retry_left);
 	sod_req_rewind(qp, sod_psn_add(qp->req.last_psn_acked, 1));
 	sod_req_arm_timer(qp);
 }

@@ -428,8 +428,12 @@ static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 
 	drop = SOD_STAT_RX_DROP_NO_QP;
 	qp = sod_qp_get_rcu(sdev, SOD_PKT(skb)->qpn);
-	if (!qp)
+	if (!qp) {
+		sod_dbg(sdev, "no qp %u for opcode %#x psn %#x\n",
+			SOD_PKT(skb)->qpn, SOD_PKT(skb)->opcode,
+			SOD_PKT(skb)->psn);
 		goto drop;
+	}
 	if (SOD_PKT(skb)->flags & SOD_F_RC ? qp->type != IB_QPT_RC :
 	    qp->type != IB_QPT_UD && qp->type != IB_QPT_GSI) {
 		sod_qp_put(qp);

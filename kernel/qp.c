@@ -227,15 +227,20 @@ static bool sod_qp_rx(struct sod_qp *qp)
 	struct sk_buff *skb;
 	int n = 0;
 
-	while ((skb = skb_dequeue(&qp->rxq))) {
-		if (SOD_PKT(skb)->flags & SOD_F_RESP)
+	while (n < SOD_WORK_BUDGET && (skb = skb_dequeue(&qp->rxq))) {
+		if (SOD_PKT(skb)->flags & SOD_F_RESP) {
 			sod_comp_rcv(qp, skb);
-		else
+		} else if (sod_resp_may_take(qp, skb)) {
 			sod_resp_rcv(qp, skb);
-		if (++n >= SOD_WORK_BUDGET)
+		} else {
+			/* Behind a READ still streaming: keep it for later. */
+			skb_queue_head(&qp->rxq, skb);
 			break;
+		}
+		n++;
 	}
 	sod_resp_send_pending_ack(qp);
+	sod_resp_read_stream(qp);
 	return n >= SOD_WORK_BUDGET;
 }
 
@@ -267,7 +272,7 @@ static void sod_qp_work(struct work_struct *work)
 	default:
 		break;
 	}
-	if (more || !skb_queue_empty(&qp->rxq))
+	if (more || (!skb_queue_empty(&qp->rxq) && !qp->resp.rd_streaming))
 		sod_qp_kick(qp);
 out:
 	mutex_unlock(&qp->mutex);

@@ -60,6 +60,8 @@ void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb);
 void sod_resp_reset(struct sod_qp *qp);
 void sod_resp_flush(struct sod_qp *qp);
 void sod_resp_send_pending_ack(struct sod_qp *qp);
+void sod_resp_read_stream(struct sod_qp *qp);
+bool sod_resp_may_take(struct sod_qp *qp, struct sk_buff *skb);
 
 static inline struct sod_swqe *sod_swqe_at(struct sod_qp *qp, u32 idx)
 {

@@ -24,6 +24,7 @@ void sod_resp_reset(struct sod_qp *qp)
 	qp->resp.nak_sent = false;
 	qp->resp.in_msg = false;
 	qp->resp.have_rwqe = false;
+	qp->resp.rd_streaming = false;
 	if (qp->resp.rd)
 		memset(qp->resp.rd, 0, SOD_MAX_RD_ATOMIC * sizeof(*qp->resp.rd));
 	qp->resp.rd_next = 0;
@@ -314,56 +315,103 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 }
 
 /*
- * Generate the read responses for @len bytes at @va of @mr (may be NULL
- * when @len is 0), starting at @psn.  Returns 0 or -EACCES.
+ * sod_resp_read_stream - send the next READ responses of the stream in
+ * progress, at most SOD_WORK_BUDGET of them: a long READ is paced so that
+ * the requester's worker runs meanwhile, and a repeated READ request only
+ * moves the stream back instead of starting a second one.  The MR is
+ * looked up for every batch, so no reference is held between passes.
  */
-static int sod_resp_read_send(struct sod_qp *qp, struct sod_mr *mr, u32 psn,
-			      u64 va, u32 len)
+void sod_resp_read_stream(struct sod_qp *qp)
 {
 	u32 mtu = qp->attr.mtu;
-	u32 npkts = max_t(u32, 1, DIV_ROUND_UP(len, mtu));
-	u32 i, off = 0;
+	struct sod_mr *mr = NULL;
+	int n;
 
-	for (i = 0; i < npkts; i++) {
-		u32 paylen = min(mtu, len - off);
+	if (!qp->resp.rd_streaming)
+		return;
+	if (qp->state != IB_QPS_RTR && qp->state != IB_QPS_RTS &&
+	    qp->state != IB_QPS_SQD) {
+		qp->resp.rd_streaming = false;
+		return;
+	}
+	if (qp->resp.rd_left) {
+		mr = sod_resp_rkey(qp, qp->resp.rd_rkey, qp->resp.rd_va,
+				   qp->resp.rd_left, IB_ACCESS_REMOTE_READ);
+		if (!mr) {
+			qp->resp.rd_streaming = false;
+			sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR,
+				       qp->resp.rd_psn);
+			return;
+		}
+	}
+	for (n = 0; n < SOD_WORK_BUDGET && qp->resp.rd_streaming; n++) {
+		u32 paylen = min(mtu, qp->resp.rd_left);
+		bool last = qp->resp.rd_psn == qp->resp.rd_last_psn;
+		bool first = qp->resp.rd_first;
 		struct sk_buff *skb;
 		struct sod_pkt pkt;
 		u8 op;
 
-		if (npkts == 1)
+		if (first && last)
 			op = SOD_OP_RC_READ_RESPONSE_ONLY;
-		else if (i == 0)
+		else if (first)
 			op = SOD_OP_RC_READ_RESPONSE_FIRST;
-		else if (i == npkts - 1)
+		else if (last)
 			op = SOD_OP_RC_READ_RESPONSE_LAST;
 		else
 			op = SOD_OP_RC_READ_RESPONSE_MIDDLE;
 		skb = sod_pkt_new(qp, &qp->attr.av, op, paylen,
-				  qp->attr.dest_qpn, sod_psn_add(psn, i),
-				  false, false);
+				  qp->attr.dest_qpn, qp->resp.rd_psn, false,
+				  false);
 		if (!skb)
-			return 0;	/* lost: the requester will ask again */
+			break;	/* try again on the next pass */
 		pkt.hdr = skb->data;
 		pkt.opcode = op;
 		if (sod_op_flags(op) & SOD_F_AETH) {
 			struct sod_aeth *aeth = sod_pkt_ext(&pkt, SOD_F_AETH);
-			u32 msn = qp->resp.msn + (i == npkts - 1);
+			u32 msn = last ? qp->resp.rd_msn : qp->resp.rd_msn - 1;
 
 			aeth->smsn = cpu_to_be32((u32)(SOD_AETH_ACK |
 						       SOD_AETH_NO_CREDIT) << 24 |
 						 (msn & SOD_MSN_MASK));
 		}
-		if (paylen && sod_mr_copy(mr, va + off, sod_pkt_payload(&pkt),
-					  paylen, SOD_COPY_FROM_MR)) {
+		if (paylen && sod_mr_copy(mr, qp->resp.rd_va,
+					  sod_pkt_payload(&pkt), paylen,
+					  SOD_COPY_FROM_MR)) {
 			kfree_skb(skb);
-			return -EACCES;
+			qp->resp.rd_streaming = false;
+			sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR,
+				       qp->resp.rd_psn);
+			break;
 		}
 		sod_pkt_send(qp, &qp->attr.av, skb);
-		off += paylen;
-		/* A long READ must not keep the requester's worker off the CPU. */
-		cond_resched();
+		qp->resp.rd_first = false;
+		qp->resp.rd_va += paylen;
+		qp->resp.rd_left -= paylen;
+		if (last)
+			qp->resp.rd_streaming = false;
+		else
+			qp->resp.rd_psn = sod_psn_add(qp->resp.rd_psn, 1);
 	}
-	return 0;
+	if (mr)
+		sod_mr_put(mr);
+	if (qp->resp.rd_streaming)
+		sod_qp_kick(qp);
+}
+
+/* Start (or restart) the READ response stream at @psn for @len at @va. */
+static void sod_resp_read_start(struct sod_qp *qp, struct sod_rd_entry *e,
+				u32 psn, u64 va, u32 len, u32 msn)
+{
+	qp->resp.rd_streaming = true;
+	qp->resp.rd_first = true;
+	qp->resp.rd_psn = psn;
+	qp->resp.rd_last_psn = e->last_psn;
+	qp->resp.rd_va = va;
+	qp->resp.rd_left = len;
+	qp->resp.rd_rkey = e->rkey;
+	qp->resp.rd_msn = msn;
+	sod_resp_read_stream(qp);
 }
 
 static struct sod_rd_entry *sod_resp_rd_new(struct sod_qp *qp)
@@ -385,7 +433,6 @@ static void sod_resp_read(struct sod_qp *qp, struct sod_pkt *pkt)
 	struct sod_mr *mr = NULL;
 	struct sod_rd_entry *e;
 	u32 npkts;
-	int err;
 
 	if (!qp->attr.max_dest_rd_atomic || len > SOD_MAX_MSG_SIZE) {
 		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
@@ -407,16 +454,12 @@ static void sod_resp_read(struct sod_qp *qp, struct sod_pkt *pkt)
 	e->rkey = rkey;
 	e->len = len;
 
-	sod_resp_send_pending_ack(qp);
-	err = sod_resp_read_send(qp, mr, pkt->psn, va, len);
 	if (mr)
 		sod_mr_put(mr);
-	if (err) {
-		sod_resp_fatal(qp, SOD_NAK_REM_ACCESS_ERR, pkt->psn);
-		return;
-	}
+	sod_resp_send_pending_ack(qp);
 	qp->resp.msn++;
 	qp->resp.epsn = sod_psn_add(e->last_psn, 1);
+	sod_resp_read_start(qp, e, pkt->psn, va, len, qp->resp.msn);
 }
 
 static void sod_resp_send_atomic_ack(struct sod_qp *qp, u32 psn, u64 orig)
@@ -515,23 +558,11 @@ static void sod_resp_duplicate(struct sod_qp *qp, struct sod_pkt *pkt)
 		struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
 		u64 va = be64_to_cpu(reth->va);
 		u32 len = be32_to_cpu(reth->len);
-		struct sod_mr *mr = NULL;
-		u32 msn = qp->resp.msn;
 
 		if (be32_to_cpu(reth->rkey) != e->rkey)
 			return;
-		if (len) {
-			mr = sod_resp_rkey(qp, e->rkey, va, len,
-					   IB_ACCESS_REMOTE_READ);
-			if (!mr)
-				return;
-		}
-		/* Responses carry the MSN the original ones had. */
-		qp->resp.msn = msn - 1;
-		sod_resp_read_send(qp, mr, pkt->psn, va, len);
-		qp->resp.msn = msn;
-		if (mr)
-			sod_mr_put(mr);
+		/* Moves a stream in progress back rather than adding one. */
+		sod_resp_read_start(qp, e, pkt->psn, va, len, qp->resp.msn);
 	}
 }
 
@@ -631,6 +662,22 @@ static void sod_resp_ud(struct sod_qp *qp, struct sk_buff *skb)
 }
 
 /*
+ * sod_resp_may_take - may the responder take request @skb now?  Not while
+ * READ responses are still streaming (requests are executed in order),
+ * except a repeated request of that READ, which moves the stream back.
+ */
+bool sod_resp_may_take(struct sod_qp *qp, struct sk_buff *skb)
+{
+	struct sod_pkt *pkt = SOD_PKT(skb);
+
+	if (!qp->resp.rd_streaming)
+		return true;
+	return pkt->opcode == SOD_OP_RC_READ_REQUEST &&
+	       sod_psn_diff(pkt->psn, qp->resp.rd_last_psn) <= 0 &&
+	       sod_psn_diff(pkt->psn, qp->resp.epsn) < 0;
+}
+
+/*
  * sod_resp_rcv - a request packet for @qp.  Consumes @skb.
  */
 void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb)
@@ -665,6 +712,7 @@ void sod_resp_flush(struct sod_qp *qp)
 	u32 avail;
 
 	skb_queue_purge(&qp->rxq);
+	qp->resp.rd_streaming = false;
 	if (qp->resp.have_rwqe)
 		sod_resp_complete(qp, &cqe, false);
 	if (qp->srq)

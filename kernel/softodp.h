@@ -522,6 +522,14 @@ struct sod_qp {
 		struct sod_rd_entry *rd;	/* max_dest_rd_atomic entries */
 		u32 rd_next;
 		u32 rd_size;
+		bool rd_streaming;	/* READ responses still to send */
+		bool rd_first;		/* the next one opens the stream */
+		u32 rd_psn;		/* PSN of the next READ response */
+		u32 rd_last_psn;
+		u64 rd_va;
+		u32 rd_left;
+		u32 rd_rkey;
+		u32 rd_msn;		/* MSN that the last response carries */
 		bool ack_pending;
 		u32 ack_psn;
 	} resp;
