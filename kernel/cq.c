@@ -228,10 +228,10 @@ static void sod_cqe_to_wc(const struct softodp_cqe *cqe, struct ib_qp *qp,
 	}
 
 	switch (cqe->network_hdr_type) {
-	case 1:
+	case SOFTODP_NETWORK_IPV4:
 		wc->network_hdr_type = RDMA_NETWORK_IPV4;
 		break;
-	case 2:
+	case SOFTODP_NETWORK_IPV6:
 		wc->network_hdr_type = RDMA_NETWORK_IPV6;
 		break;
 	default:

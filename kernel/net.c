@@ -408,8 +408,11 @@ static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	rcu_read_lock();
 	ipv6 = ip_hdr(skb)->version == 6;
 	sdev = sod_rx_dev(sn, net, skb, ipv6);
-	if (!sdev)
+	if (!sdev) {
+		net_dbg_ratelimited("softodp: no device for a packet from %s\n",
+				    skb->dev ? netdev_name(skb->dev) : "?");
 		goto free;
+	}
 
 	off = skb_transport_offset(skb);
 	if (off < 0 || skb_linearize(skb) ||

@@ -241,6 +241,10 @@ static void sod_req_send_ud(struct sod_qp *qp, struct sod_swqe *s, u32 idx)
 		sod_swqe_fail(s, sod_gather_status(err));
 		return;
 	}
+	if (qp->type == IB_QPT_GSI)
+		sod_dbg(qp->sdev, "qp 1: MAD of %u bytes %pI6c -> %pI6c qpn %u qkey %#x ttl %u port %u\n",
+			s->length, &s->av.saddr, &s->av.daddr, s->dest_qpn, s->qkey,
+			s->av.hop_limit, qp->attr.src_port);
 	sod_pkt_send(qp, &s->av, skb);
 done:
 	s->state = SOD_SWQE_DONE;

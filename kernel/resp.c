@@ -627,11 +627,16 @@ static void sod_resp_ud(struct sod_qp *qp, struct sk_buff *skb)
 	int err;
 
 	if (be32_to_cpu(deth->qkey) != qp->attr.qkey) {
+		sod_dbg(qp->sdev, "qp %u: Q_Key %#x does not match\n", qp->qpn,
+			be32_to_cpu(deth->qkey));
 		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_NO_QP);
 		return;
 	}
-	if (sod_resp_get_rwqe(qp))
-		return;		/* no receive WQE: UD drops */
+	if (sod_resp_get_rwqe(qp)) {
+		sod_dbg(qp->sdev, "qp %u: no receive WQE, UD packet dropped\n",
+			qp->qpn);
+		return;
+	}
 
 	if (pkt->ipv6)
 		memcpy(grh, skb_network_header(skb), sizeof(struct ipv6hdr));
@@ -650,14 +655,20 @@ static void sod_resp_ud(struct sod_qp *qp, struct sk_buff *skb)
 	cqe.byte_len = qp->resp.recv_off;
 	cqe.src_qp = be32_to_cpu(deth->sqp) & SOD_QPN_MASK;
 	cqe.wc_flags = SOFTODP_WC_F_GRH;
-	cqe.network_hdr_type = pkt->ipv6 ? RDMA_NETWORK_IPV6 :
-					   RDMA_NETWORK_IPV4;
-	if (skb_mac_header_was_set(skb))
-		memcpy(cqe.smac, eth_hdr(skb)->h_source, ETH_ALEN);
+	cqe.network_hdr_type = pkt->ipv6 ? SOFTODP_NETWORK_IPV6 :
+					   SOFTODP_NETWORK_IPV4;
+	/* Over loopback the "Ethernet" header is made up: the sender is us. */
+	if (skb->dev && (skb->dev->flags & IFF_LOOPBACK))
+		ether_addr_copy(cqe.smac, qp->sdev->ndev->dev_addr);
+	else if (skb_mac_header_was_set(skb))
+		ether_addr_copy(cqe.smac, eth_hdr(skb)->h_source);
 	if (pkt->flags & SOD_F_IMMDT) {
 		cqe.imm_data = *(u32 *)sod_pkt_ext(pkt, SOD_F_IMMDT);
 		cqe.wc_flags |= SOFTODP_WC_F_WITH_IMM;
 	}
+	if (qp->type == IB_QPT_GSI)
+		sod_dbg(qp->sdev, "qp 1: MAD of %u bytes from qpn %u grh %*ph\n",
+			pkt->paylen, cqe.src_qp, SOD_GRH_BYTES, grh);
 	sod_resp_complete(qp, &cqe, pkt->se);
 }
 
@@ -685,8 +696,11 @@ void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 	enum ib_qp_state state = qp->state;
 
 	if (state != IB_QPS_RTR && state != IB_QPS_RTS &&
-	    state != IB_QPS_SQD)
+	    state != IB_QPS_SQD) {
+		sod_dbg(qp->sdev, "qp %u: request dropped in state %d\n",
+			qp->qpn, state);
 		goto out;
+	}
 	if (state == IB_QPS_RTR && !qp->comm_est) {
 		qp->comm_est = true;
 		sod_qp_event(qp, IB_EVENT_COMM_EST);

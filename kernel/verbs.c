@@ -110,7 +110,13 @@ struct rdma_user_mmap_entry *sod_mmap_entry_insert(struct sod_ucontext *uc,
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
 	if (!entry)
 		return ERR_PTR(-ENOMEM);
-	entry->buf = vmalloc_user(size);
+	/*
+	 * Userspace picks the size: a failure is the caller's -ENOMEM, not
+	 * an allocation warning with a stack dump in the kernel log, which
+	 * vmalloc_user() would print.  Zeroed like vmalloc_user() memory;
+	 * sod_mmap() maps it page by page.
+	 */
+	entry->buf = __vmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!entry->buf) {
 		err = -ENOMEM;
 		goto err_free;
@@ -132,18 +138,28 @@ err_free:
 
 /*
  * sod_mmap - ops.mmap: map a published buffer.  Process context (the mmap
- * system call), mmap_lock held for write.  The VMA must cover the entry
- * exactly; the core refuses mappings beyond it.
+ * system call), mmap_lock held for write.  The VMA covers the entry
+ * exactly: rdma_user_mmap_entry_get() refuses any other size.
  */
 static int sod_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 {
 	struct rdma_user_mmap_entry *rentry;
-	int err;
+	unsigned long off;
+	void *buf;
+	int err = 0;
 
 	rentry = rdma_user_mmap_entry_get(ibuc, vma);
 	if (!rentry)
 		return -EINVAL;
-	err = remap_vmalloc_range(vma, to_sod_mmap_entry(rentry)->buf, 0);
+	buf = to_sod_mmap_entry(rentry)->buf;
+	/* What remap_vmalloc_range() does; the buffer lacks VM_USERMAP. */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	for (off = 0; off < vma->vm_end - vma->vm_start; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(buf + off));
+		if (err)
+			break;
+	}
 	rdma_user_mmap_entry_put(rentry);
 	return err;
 }

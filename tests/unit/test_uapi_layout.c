@@ -35,6 +35,9 @@ int main(void)
 	CHECK(strpbrk(SOFTODP_HCA_TYPE, " \t\r\n") == NULL);
 
 	CHECK_EQ_U64(SOFTODP_UCTX_FEATURE_NONE, 0);
+	CHECK_EQ_U64(SOFTODP_NETWORK_NONE, 0);
+	CHECK_EQ_U64(SOFTODP_NETWORK_IPV4, 1);
+	CHECK_EQ_U64(SOFTODP_NETWORK_IPV6, 2);
 
 	CHECK_SIZE(struct softodp_alloc_ucontext_cmd, 8);
 	CHECK_OFF(struct softodp_alloc_ucontext_cmd, comp_mask, 0);

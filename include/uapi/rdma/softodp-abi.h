@@ -163,11 +163,18 @@ enum softodp_wc_flags {
 	SOFTODP_WC_F_WITH_INV = 1 << 2,
 };
 
+/* Values of softodp_cqe.network_hdr_type. */
+enum softodp_network_type {
+	SOFTODP_NETWORK_NONE = 0,	/* not a UD receive */
+	SOFTODP_NETWORK_IPV4 = 1,	/* RoCEv2 over IPv4 */
+	SOFTODP_NETWORK_IPV6 = 2,	/* RoCEv2 over IPv6 */
+};
+
 /*
  * Completion.  status: enum ib_wc_status (== ibv_wc_status); opcode:
  * enum ib_uverbs_wc_opcode (== ibv_wc_opcode); imm_data in network byte
  * order (the invalidated rkey, host order, with SOFTODP_WC_F_WITH_INV).
- * network_hdr_type: 1 RoCEv2 over IPv4, 2 over IPv6 (UD receives only).
+ * network_hdr_type: enum softodp_network_type (UD receives only).
  */
 struct softodp_cqe {
 	__aligned_u64 wr_id;
