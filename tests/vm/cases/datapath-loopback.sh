@@ -2,7 +2,8 @@
 # Data path on one softodp device (loopback through the kernel's own
 # stack): every RC operation, inline sends and UD, sizes 0..64 KiB, data
 # and completions verified byte for byte by sod_traffic; then the same
-# over an SRQ.  Module unload afterwards proves nothing leaked a reference.
+# over an SRQ, then every error completion case.  The larger matrix (1 MiB,
+# MTU 4096) and the two-VM cases run in the stock tier (traffic-*.sh).  Module unload afterwards proves nothing leaked a reference.
 # vms: 1
 # timeout: 300
 # timeout-debug: 1200
@@ -36,5 +37,8 @@ t_check "RC and UD, all operations, MTU 1024" \
 	traffic all --ops all --sizes "$SIZES" --iters 2 --mtu 1024
 t_check "RC over an SRQ shared by two QPs" \
 	traffic srq --ops send,send_imm,write_imm --sizes "$SIZES" --srq --mtu 1024
+# Error completions (bad keys, rights, PD, flush, RNR, vanished peer): the
+# paths that tear QPs down with work in flight, under KASAN in the debug tier.
+t_check "error completions" traffic errors --check-errors --no-matrix
 t_check "link delete" rdma link delete softodp0
 t_check "rmmod" rmmod softodp

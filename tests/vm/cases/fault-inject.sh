@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Error paths: every kernel allocation on the way through user context
-# creation and PD allocation is made to fail in turn (per-task fault injection, /proc/thread-self/fail-nth, failslab).
-# Each failure must give the caller an errno, leave the device usable and
-# leak nothing (kmemleak runs after the script), and the module must still
-# unload.  Needs CONFIG_FAULT_INJECTION: the debug kernel.
+# creation, PD allocation, and the creation of each data path object (CQ;
+# RC and UD QPs with their own RQ, an RC QP on an SRQ; SRQ; pinned MR;
+# AH) is made to fail in turn (per-task fault injection,
+# /proc/thread-self/fail-nth, failslab), from the verb in userspace through
+# the provider and uverbs down to the driver.  Each failure must give the
+# caller an allocation errno, leave the device usable (after every run the
+# object is made for real and used: a QP goes RESET->INIT, a CQ is polled
+# and armed, an SRQ takes a receive; QP numbers and MR indexes must not
+# leak), and leak nothing (kmemleak runs after the script); no kernel
+# report; the module must still unload.  Needs CONFIG_FAULT_INJECTION: the
+# debug kernel.  sod_failnth writes each sweep's runs to
+# $SOFTODP_OUT/failnth-OP.log and prints its fault points and time.
+#
+# Duration on the debug kernel (2-core host with other VMs running): DURATION
 # vms: 1
 # tiers: debug
 # timeout: 900
@@ -26,11 +36,34 @@ t_check "insmod softodp" sod_load || exit 1
 # allocation points inside the core's registration; at 2-3 s per point on
 # the debug kernel that does not fit the budget yet (see docs/testing notes).
 t_check "link add softodp0" rdma link add softodp0 type softodp netdev eth0 || exit 1
-t_check "fail each allocation of ibv_open_device in turn" \
-	"$SOD_PROGS/sod_failnth" --op ucontext --dev softodp0
-t_check "fail each allocation of ibv_alloc_pd in turn" \
-	"$SOD_PROGS/sod_failnth" --op pd --dev softodp0
+
+# sweep OP: sod_failnth --op OP on softodp0; its whole output goes to
+# $SOFTODP_OUT/failnth-OP.log, the last lines of it to the log on failure.
+sweep() {
+	local log=$SOFTODP_OUT/failnth-$1.log rc=0
+
+	"$SOD_PROGS/sod_failnth" --op "$1" --dev softodp0 >"$log" 2>&1 || rc=$?
+	[ $rc -eq 0 ] || tail -n 30 "$log"
+	return $rc
+}
+
+# check_sweep OP WHAT: one result per operation, and its summary.
+check_sweep() {
+	t_check "fail each allocation of $2 in turn" sweep "$1"
+	grep -h '^sod_failnth: ' "$SOFTODP_OUT/failnth-$1.log"
+}
+
+check_sweep ucontext ibv_open_device
+check_sweep pd ibv_alloc_pd
+check_sweep cq ibv_create_cq
+check_sweep qp-rc "ibv_create_qp (RC)"
+check_sweep qp-ud "ibv_create_qp (UD)"
+check_sweep qp-srq "ibv_create_qp (RC on an SRQ)"
+check_sweep srq ibv_create_srq
+check_sweep mr "ibv_reg_mr (pinned)"
+check_sweep ah ibv_create_ah
 t_check "device still works" "$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters 100
 echo Y >$fs/ignore-gfp-wait
 t_check "link delete" rdma link delete softodp0
 t_check "rmmod softodp" rmmod softodp
+echo "fault-inject: script took ${SECONDS} s"
