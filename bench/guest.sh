@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Guest side of bench/run.sh: perftest points on one device kind, in one
+# topology.  Parameters come on the kernel command line (run-vm.sh does not
+# pass the host's environment in):
+#   sod.dev=softodp|rxe          device kind (read by _traffic.sh)
+#   sod.bench.points=LIST        comma list of PROG:SIZE (default: all)
+#   sod.bench.bytes=N            bandwidth tests move about N bytes:
+#                                -n N/SIZE, at least 20, at most 1000
+#                                (default 16 MiB: 4 KiB x 1000, 64 KiB x 256,
+#                                1 MiB x 20)
+#   sod.bench.iters=N            -n of the latency tests (default 200)
+# (-n, not -D: under TCG a -D 2 window can end before the first 1 MiB
+# message completes, and perftest then prints 0 MB/s.)
+# One VM: loopback (server and client on one device, control over
+# 127.0.0.1).  Two VMs: VM 0 serves, VM 1 is the client.
+# Writes $SOFTODP_OUT/bench.tsv on the client side:
+#   dev  prog  size  topo  value  unit  status  note
+# value is the average bandwidth in MB/s (BW average) or the typical
+# latency in usec (t_typical); status ok|fail.
+set -u
+. "$SOFTODP_SRC/tests/vm/guest-lib.sh"
+for f in "$SOFTODP_SRC/tests/vm/cases/_traffic.sh" "$SOFTODP_SRC/tests/vm/cases/pending/_traffic.sh"; do
+	# shellcheck disable=SC1090
+	[ -e "$f" ] && { . "$f"; break; }
+done
+type traffic_setup >/dev/null 2>&1 || { echo "bench: _traffic.sh not found"; exit 2; }
+
+points="write_bw:4096,write_bw:65536,write_bw:1048576"
+points+=",read_bw:4096,read_bw:65536,read_bw:1048576"
+points+=",send_bw:4096,send_bw:65536,send_bw:1048576"
+points+=",write_lat:8,write_lat:4096,send_lat:8,send_lat:4096"
+bytes=$((16 << 20))
+iters=200
+for a in $(</proc/cmdline); do
+	case $a in
+	sod.bench.points=*) points=${a#*=} ;;
+	sod.bench.bytes=*) bytes=${a#*=} ;;
+	sod.bench.iters=*) iters=${a#*=} ;;
+	esac
+done
+if [ "$SOFTODP_NVMS" = 1 ]; then topo=loopback; else topo=two-vm; fi
+tsv=$SOFTODP_OUT/bench.tsv
+: >"$tsv"
+
+traffic_setup || exit 1
+barrier up 300 || exit 1
+nproc_=$(nproc)
+echo "bench: $SOD_TRAFFIC_DEV $TDEV, $topo, $nproc_ vCPU(s), gid $TGID, points $points"
+
+# result PROG SIZE LOG: print "value unit" from a perftest client log.
+result() {
+	case $1 in
+	*_bw) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $4, "MB/s"; exit }' "$3" ;;
+	*_lat) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $5, "usec"; exit }' "$3" ;;
+	esac
+}
+
+port=18800
+
+IFS=, read -ra plist <<<"$points"
+for p in "${plist[@]}"; do
+	prog=${p%%:*}
+	size=${p#*:}
+	port=$((port + 1))
+	case $prog in
+	*_bw)
+		n=$((bytes / size))
+		[ $n -ge 20 ] || n=20
+		[ $n -le 1000 ] || n=1000
+		extra="-n $n"
+		;;
+	*_lat) extra="-n $iters" ;;
+	esac
+	# shellcheck disable=SC2206
+	args=(-d "$TDEV" -i 1 -x "$TGID" -F -p "$port" -s "$size" $extra)
+	name=$prog-$size
+	log=$SOFTODP_OUT/$name.client.log
+	slog=$SOFTODP_OUT/$name.server.log
+	src=0 crc=0
+	t0=${EPOCHREALTIME/./}
+	if [ "$topo" = loopback ]; then
+		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
+		spid=$!
+		wait_for 30 traffic_listening "$port" || echo "bench: $name: server not listening"
+		timeout 90 "ib_$prog" "${args[@]}" 127.0.0.1 >"$log" 2>&1 || crc=$?
+		wait "$spid" || src=$?
+	elif [ "$SOFTODP_VM_INDEX" = 0 ]; then
+		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
+		spid=$!
+		wait_for 30 traffic_listening "$port" || echo "bench: $name: server not listening"
+		barrier "$name" 120
+		wait "$spid" || src=$?
+		echo "$src" >"$SOFTODP_SHARED/$name.server-exit"
+		cp "$slog" "$SOFTODP_SHARED/$name.server.log"
+		barrier "$name-done" 200
+		[ "$src" = 0 ] || { echo "bench: $name server exit $src"; tail -n 8 "$slog"; }
+		continue
+	else
+		barrier "$name" 120
+		timeout 90 "ib_$prog" "${args[@]}" "$SOFTODP_PEER_IP4" >"$log" 2>&1 || crc=$?
+		barrier "$name-done" 200
+		src=$(cat "$SOFTODP_SHARED/$name.server-exit" 2>/dev/null || echo "?")
+		cp "$SOFTODP_SHARED/$name.server.log" "$slog" 2>/dev/null
+	fi
+	t1=${EPOCHREALTIME/./}
+	read -r value unit < <(result "$prog" "$size" "$log")
+	note=""
+	if [ "$crc" = 0 ] && [ "$src" = 0 ] && [ -n "${value:-}" ] &&
+		awk -v v="$value" 'BEGIN { exit !(v > 0) }'; then
+		status=ok
+	else
+		status=fail
+
+		note="client exit $crc, server exit $src"
+		[ "$crc" = 0 ] && [ "$src" = 0 ] && note+=", result ${value:-none} (no completion measured)"
+		[ "$crc" = 124 ] && note+=" (client timed out after 90 s)"
+		err=$(grep -m1 -iE 'error|fail|unable|couldn' "$log" "$slog" 2>/dev/null | head -n 1 | sed 's/^[^:]*log://' | tr -s ' \t' ' ' | cut -c1-100)
+		[ -n "$err" ] && note+=": $err"
+		value=-
+		unit=-
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$SOD_TRAFFIC_DEV" "$prog" "$size" "$topo" \
+		"${value:--}" "${unit:--}" "$status" "$note" >>"$tsv"
+	echo "bench: $name $topo: $status ${value:-} ${unit:-} ($(((t1 - t0) / 1000)) ms) $note"
+	[ "$status" = ok ] || { echo "--- client:"; tail -n 8 "$log"; echo "--- server:"; tail -n 8 "$slog"; }
+done
+# A failed point is a result, not a failed run: always exit 0 once set up.
+exit 0

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# softodp vs Soft-RoCE (rdma_rxe) with perftest, in the same emulated VMs.
+# Prints figures; it is not a test (scripts/test.sh never runs it).
+#
+#   bench/run.sh [--no-build] [--outdir DIR] [--smp N] [--devs "softodp rxe"]
+#                [--topos "loopback two-vm"] [--points LIST] [--bytes N]
+#                [--iters N] [--kver KVER]
+#   bench/run.sh --report DIR     print the table of an earlier run again
+#
+# For each device kind and topology, one run-vm.sh run (rxe and softodp
+# never share a guest: both bind UDP 4791):
+#   loopback  one VM, server and client on one device (control over 127.0.0.1)
+#   two-vm    two VMs on one link, server in VM 0, client in VM 1
+# Points (PROG:SIZE): ib_{write,read,send}_bw at 4 KiB, 64 KiB, 1 MiB
+# (-n so that a point moves about 16 MiB: 1000, 256, 20 messages),
+# ib_{write,send}_lat at 8 B and 4 KiB (-n 200).  Each perftest side is
+# limited to 90 s.  Guests have 2 vCPUs by
+# default: with 1 vCPU the two busy-polling sides of a loopback test share
+# it and latency measures the scheduler tick (docs/performance.md).
+# BUILD (default <repo>/build) is the build tree; VM output goes to
+# --outdir (default $BUILD/bench/<dev>-<topo>).  Guest side: bench/guest.sh.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/scripts/lib.sh"
+export BUILD=${BUILD:-$src/build}
+
+build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver=''
+report=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-build) build=0; shift ;;
+	--outdir) outdir=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
+	--devs) devs=${2:?}; shift 2 ;;
+	--topos) topos=${2:?}; shift 2 ;;
+	--points) points=${2:?}; shift 2 ;;
+	--bytes) bytes=${2:?}; shift 2 ;;
+	--report) report=${2:?}; shift 2 ;;
+	--iters) iters=${2:?}; shift 2 ;;
+	--kver) kver=${2:?}; shift 2 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) sod_die "unknown argument: $1 (see --help)" ;;
+	esac
+done
+kver=${kver:-${KVER:-$(sod_default_kver)}}
+outdir=${report:-${outdir:-$BUILD/bench}}
+all=$outdir/results.tsv
+t_start=$SECONDS
+[ -z "$report" ] || [ -e "$all" ] || sod_die "no $all"
+if [ -z "$report" ]; then
+
+if [ $build = 1 ] && [ -z "$report" ]; then
+	"$src/scripts/install-deps.sh"
+	echo "bench: building into $BUILD (log: $BUILD/bench-build.log)"
+	mkdir -p "$BUILD"
+	"$src/scripts/build.sh" "$kver" >"$BUILD/bench-build.log" 2>&1 ||
+		{ tail -n 40 "$BUILD/bench-build.log"; sod_die "build failed"; }
+fi
+[ -n "$report" ] || [ -e "$BUILD/kmod/$kver/softodp.ko" ] || sod_die "no $BUILD/kmod/$kver/softodp.ko (drop --no-build)"
+
+mkdir -p "$outdir"
+: >"$all"
+echo "bench: kernel $kver, $smp vCPU(s) per guest, devices: $devs, topologies: $topos"
+echo "bench: host $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for topo in $topos; do
+	case $topo in
+	loopback) nvms=1 ;;
+	two-vm) nvms=2 ;;
+	*) sod_die "unknown topology $topo (loopback, two-vm)" ;;
+	esac
+	for dev in $devs; do
+		case $dev in softodp | rxe) ;; *) sod_die "unknown device $dev (softodp, rxe)" ;; esac
+		run=$outdir/$dev-$topo
+		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${points:+ sod.bench.points=$points}"
+		echo "bench: $dev $topo ($nvms VM(s)) -> $run"
+		t0=$SECONDS
+		rc=0
+		"$src/tests/vm/run-vm.sh" --vms $nvms --smp "$smp" --kver "$kver" --timeout 1200 \
+			--append "$append" --script "$src/bench/guest.sh" --outdir "$run" \
+			--name "bench-$dev-$topo" >"$run.log" 2>&1 || rc=$?
+		grep '^run-vm: ' "$run.log" | sed 's/^/  /' | tail -n 4
+		found=0
+		for f in "$run"/vm*/bench.tsv; do
+			[ -s "$f" ] || continue
+			cat "$f" >>"$all"
+			found=1
+		done
+		grep -h '^bench: .*: \(ok\|fail\)' "$run"/vm*/log 2>/dev/null | sed 's/^bench: /  /' || true
+		if [ $found = 0 ]; then
+			echo "  no results (run-vm exit $rc; see $run.log, $run/console-vm*.log)"
+			printf '%s\tsetup\t-\t%s\t-\t-\tfail\trun-vm exit %s, no results\n' "$dev" "$topo" "$rc" >>"$all"
+		elif [ $rc -ne 0 ]; then
+			echo "  run-vm reported a failure (exit $rc): see $run.log"
+			printf '%s\trun-vm\t-\t%s\t-\t-\tfail\trun-vm exit %s: %s\n' "$dev" "$topo" "$rc" \
+				"$(grep -m1 '^run-vm: FAIL' "$run.log" | cut -c1-150)" >>"$all"
+		fi
+		echo "  ($((SECONDS - t0)) s)"
+	done
+done
+fi	# not --report
+
+echo
+echo "softodp vs rxe: bandwidth = BW average (MB/s, higher is better),"
+echo "latency = t_typical (usec, lower is better); ratio = softodp / rxe;"
+echo "targets: bandwidth ratio >= 1.5, latency ratio <= 0.7"
+echo
+awk -F'\t' '
+function key(p, s, t) { return p SUBSEP s SUBSEP t }
+$2 == "setup" || $2 == "run-vm" { notes[++nn] = $1 " " $4 ": " $8; next }
+{
+	k = key($2, $3, $4)
+	if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	ok = ($7 == "ok" && $5 + 0 > 0)
+	v[$1, k] = ok ? $5 : "FAIL"
+	if (!ok) notes[++nn] = $1 " " $2 " " $3 " " $4 ": " ($8 != "" ? $8 : "result " $5 " (no completion measured)")
+}
+function human(s) { return s >= 1048576 ? s / 1048576 " MiB" : s >= 1024 ? s / 1024 " KiB" : s " B" }
+END {
+	printf "%-10s %8s %-9s %10s %10s %7s  %s\n", "test", "size", "topology", "softodp", "rxe", "ratio", "target"
+	for (i = 1; i <= n; i++) {
+		split(order[i], a, SUBSEP)
+		s = ((("softodp", order[i]) in v) ? v["softodp", order[i]] : "-")
+		r = ((("rxe", order[i]) in v) ? v["rxe", order[i]] : "-")
+		lat = a[1] ~ /_lat$/
+		ratio = "-"; met = ""
+		if (s + 0 > 0 && r + 0 > 0) {
+			ratio = sprintf("%.2f", s / r)
+			met = lat ? (s / r <= 0.7 ? "met" : "missed") : (s / r >= 1.5 ? "met" : "missed")
+		}
+		printf "%-10s %8s %-9s %10s %10s %7s  %s\n", "ib_" a[1], human(a[2]), a[3], s, r, ratio, met
+	}
+	if (nn) { print ""; print "failures:"; for (i = 1; i <= nn; i++) print "  " notes[i] }
+}' "$all"
+echo
+echo "bench: $((SECONDS - t_start)) s; raw results $all; logs under $outdir"
