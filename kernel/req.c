@@ -423,7 +423,8 @@ void sod_req_process(struct sod_qp *qp)
 		if (s->state == SOD_SWQE_DONE && s->status)
 			break;	/* a failed WQE: nothing after it is sent */
 		if (s->state == SOD_SWQE_NEW) {
-			if (qp->attr.sq_draining || budget <= 0) {
+			/* SQD: no new WQE starts, drained or not, until RTS */
+			if (qp->state == IB_QPS_SQD || budget <= 0) {
 				stalled = true;
 				break;
 			}
