@@ -155,5 +155,23 @@ int main(int argc, char **argv)
 	EXPECT("sod_traffic", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--client", "127.0.0.1", "--ops", "send,ud_send", "--srq");
 
+	/* sod_verbs */
+	EXPECT("sod_verbs", 0, "Usage:", "--help");
+	EXPECT("sod_verbs", 0, "qp_sqd", "--list");
+	EXPECT("sod_verbs", 2, "--dev is required", "--only", "cq_ex");
+	EXPECT("sod_verbs", 2, "unknown sub-test 'bogus'", "--dev", NODEV,
+	       "--only", "cq_ex,bogus");
+	EXPECT("sod_verbs", 2, "invalid --only", "--dev", NODEV, "--only", ",");
+	EXPECT("sod_verbs", 2, "invalid --timeout-ms", "--dev", NODEV,
+	       "--timeout-ms", "0");
+	EXPECT("sod_verbs", 2, "invalid --quiet-ms", "--dev", NODEV,
+	       "--quiet-ms", "x");
+	EXPECT("sod_verbs", 2, "invalid --gid-index", "--dev", NODEV,
+	       "--gid-index", "256");
+	EXPECT("sod_verbs", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--bogus");
+	EXPECT("sod_verbs", 2, "unexpected argument", "--dev", NODEV, "extra");
+	EXPECT("sod_verbs", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--only", "qp_query,srq_limit");
 	return sod_test_done("test_progs_cli");
 }
