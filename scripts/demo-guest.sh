@@ -11,7 +11,8 @@
 #   4. On-Demand Paging: runs ibv_rc_pingpong --odp once the device
 #      advertises ODP for RC (issue 5); until then it says so and skips.
 # Every step is recorded in $SOFTODP_OUT/results (PASS/FAIL/SKIP); the
-# script exits 1 if any step failed.
+# script exits 1 if any step failed.  The client prints one "DEMO-RESULT"
+# line per transfer, which scripts/demo.sh collects.
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 export RDMAV_DRIVERS=$SOFTODP_BUILD/lib/libsoftodp
@@ -57,6 +58,9 @@ tcp_listening() {
 	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
 		/proc/net/tcp /proc/net/tcp6
 }
+
+# result TEXT: a line for scripts/demo.sh's summary (client side only).
+result() { [ "$role" = server ] || echo "DEMO-RESULT $*"; }
 
 # pair NAME PORT SRV_OPT CLI_OPT CMD...: VM 0 runs CMD SRV_OPT as the
 # server (listening on TCP PORT), VM 1 runs CMD CLI_OPT PEER_IP once the
@@ -120,19 +124,29 @@ ping -c 1 -W 5 "$peer" >/dev/null || echo "[$me] warning: ping $peer failed"
 
 d="-d $DEV -i 1 -g $GID"
 say "1/3 ibv_rc_pingpong -c: RC SEND/RECV of 4 KiB x 20 round trips, data checked by rdma-core"
-step "ibv_rc_pingpong -c (SEND, 4 KiB, data checked)" \
-	pair pingpong 18531 "" "" ibv_rc_pingpong $d -p 18531 -n 20 -s 4096 -m 1024 -c || true
+if step "ibv_rc_pingpong -c (SEND, 4 KiB, data checked)" \
+	pair pingpong 18531 "" "" ibv_rc_pingpong $d -p 18531 -n 20 -s 4096 -m 1024 -c; then
+	result "SEND/RECV  ibv_rc_pingpong -c: $(grep -m1 -E '^[0-9]+ iters in' "$SOFTODP_OUT/pingpong.log" |
+		sed -E 's/ iters in ([0-9.]+) seconds = ([0-9.]+) usec\/iter/ x 4 KiB round trips in \1 s (\2 us each)/'), received buffers checked"
+else
+	result "SEND/RECV  ibv_rc_pingpong -c: FAILED (see pingpong.log)"
+fi
 
 say "2/3 sod_traffic: RDMA WRITE, READ and SEND of 4 KiB and 64 KiB, 2 iterations each, every byte checked"
-step "sod_traffic write,read,send 4 KiB + 64 KiB (data checked)" \
+if step "sod_traffic write,read,send 4 KiB + 64 KiB (data checked)" \
 	pair sod_traffic 18532 --server --client "$PROGS/sod_traffic" --dev $DEV --gid-index "$GID" --port 18532 \
-	--ops write,read,send --sizes 4096,65536 --iters 2 || true
+	--ops write,read,send --sizes 4096,65536 --iters 2; then
+	result "WRITE/READ/SEND  sod_traffic: $(grep -m1 -oE 'PASS [0-9]+ transfers' "$SOFTODP_OUT/sod_traffic.log") (RDMA WRITE, RDMA READ, SEND x 4 KiB, 64 KiB x 2), every byte, guard zone and completion checked"
+else
+	result "WRITE/READ/SEND  sod_traffic: FAILED: $(grep -m1 FAIL "$SOFTODP_OUT/sod_traffic.log")"
+fi
 
 say "3/3 ib_write_bw: RDMA WRITE bandwidth, 64 KiB messages"
-step "ib_write_bw 64 KiB" pair write_bw 18533 "" "" ib_write_bw -d $DEV -i 1 -x "$GID" -F -p 18533 -s 65536 -n 200 || true
-if [ "$role" = client ]; then
+if step "ib_write_bw 64 KiB" pair write_bw 18533 "" "" ib_write_bw -d $DEV -i 1 -x "$GID" -F -p 18533 -s 65536 -n 200; then
 	bw=$(awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $4; exit }' "$SOFTODP_OUT/write_bw.log")
-	echo "DEMO-FIGURE ib_write_bw 64 KiB, two VMs: ${bw:-?} MB/s"
+	result "bandwidth  ib_write_bw: 200 x 64 KiB RDMA WRITEs, ${bw:-?} MB/s (emulated VMs; see docs/performance.md)"
+else
+	result "bandwidth  ib_write_bw: FAILED (see write_bw.log)"
 fi
 
 # ODP (issue 5): softodp reports empty odp_caps until ODP works; then this
@@ -141,8 +155,10 @@ say "ODP: ibv_rc_pingpong --odp (issue 5)"
 if ibv_devinfo -v -d $DEV | sed -n '/rc_odp_caps/,/_odp_caps/p' | grep -q SUPPORT_SEND; then
 	step "ibv_rc_pingpong -c --odp" pair odp 18534 "" "" ibv_rc_pingpong $d -p 18534 -n 20 -s 4096 -m 1024 -c -o || true
 	step "ibv_rc_pingpong -c --odp --iodp" pair iodp 18535 "" "" ibv_rc_pingpong $d -p 18535 -n 20 -s 4096 -m 1024 -c -o -O || true
+	result "ODP        ibv_rc_pingpong -c --odp: see the results above"
 else
 	t_skip "ODP transfer" "softodp advertises no RC ODP caps yet (issue 5)"
+	result "ODP        not yet: softodp advertises no ODP caps (issue 5)"
 fi
 
 barrier finished 300 || true

@@ -49,7 +49,9 @@ for i in 0 1; do
 		nfail=$((nfail + 1))
 	fi
 done
-grep -h '^DEMO-FIGURE ' "$out"/vm*/log 2>/dev/null | sed 's/^DEMO-FIGURE /figure: /' || true
+echo
+echo "what moved between the VMs (vm1 client, vm0 server, softodp on both ends):"
+grep -h '^DEMO-RESULT ' "$out"/vm*/log 2>/dev/null | sed 's/^DEMO-RESULT /  /' || echo "  (nothing)"
 if [ $rc -ne 0 ] || [ $nfail -ne 0 ]; then
 	sod_die "demo FAILED: $nfail failed step(s), run-vm exit $rc; logs: $out (console-vm*.log, vm*/*.log)"
 fi

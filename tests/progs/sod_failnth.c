@@ -3,7 +3,15 @@
  * sod_failnth: make every kernel allocation of one operation fail in turn.
  *
  *   sod_failnth --op newlink --ndev ETH [--max N]
- *   sod_failnth --op ucontext|pd --dev NAME [--max N]
+ *   sod_failnth --op OP --dev NAME [--max N]
+ *
+ * OP is ucontext (ibv_open_device), pd (ibv_alloc_pd), cq (ibv_create_cq),
+ * qp-rc, qp-ud (ibv_create_qp with its own receive queue), qp-srq (an RC
+ * QP on an SRQ), srq (ibv_create_srq), mr (ibv_reg_mr, pinned) or ah
+ * (ibv_create_ah).  What an operation needs (context, PD, CQ, SRQ, a
+ * buffer, a RoCE v2 GID) is made before any fault is armed, so only the
+ * operation itself is swept, from the provider's system calls down to the
+ * driver.
  *
  * Uses the kernel's per-task fault injection (/proc/thread-self/fail-nth,
  * CONFIG_FAULT_INJECTION with failslab/fail_page_alloc armed for sleeping
@@ -12,10 +20,15 @@
  * allocation failing, until a run completes without the fault being
  * reached: then every allocation of the path has been failed once.
  *
- * Each failed run must report an errno (no success with a half-made object,
- * no hang), must leave nothing behind (the caller checks with kmemleak and
- * by unloading the module), and the device must work normally afterwards,
- * which is checked after every run.
+ * Each failed run must report an allocation errno (NULL + errno, or the
+ * verb's return value; no success with a half-made object, no hang), must
+ * leave nothing behind (the caller checks with kmemleak and by unloading
+ * the module), and the device must work normally afterwards, which is
+ * checked after every run: the object is created for real and used a
+ * little (a QP goes RESET->INIT, a CQ is polled and armed, a receive is
+ * posted to an SRQ, ...).  For QPs and MRs the check also requires the
+ * same QP number / MR index as before the sweep: numbers are handed out
+ * lowest first, so a failed run that kept one would show.
  *
  * Exit: 0 all runs behaved, 1 a check failed, 2 usage or setup error.
  */
@@ -23,11 +36,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/netlink.h>
+#include <net/if.h>
 #include <rdma/rdma_netlink.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,8 +50,21 @@
 
 #include "sod_common.h"
 
+#define IB_PORT		1
+#define UD_QKEY		0x11111111u
+/* The MR registered by --op mr: three pages, not page aligned. */
+#define MR_BUF_LEN	(4 * 4096)
+#define MR_OFF		256
+#define MR_LEN		(3 * 4096)
+
 static const char usage[] =
-	"--op newlink|ucontext|pd [--dev NAME] [--ndev ETH] [--max N]\n";
+	"--op OP (--dev NAME | --ndev ETH) [--max N]\n"
+	"  --op OP     operation whose allocations fail in turn: newlink (needs\n"
+	"              --ndev), or with --dev: ucontext, pd, cq, qp-rc, qp-ud,\n"
+	"              qp-srq, srq, mr, ah\n"
+	"  --dev NAME  RDMA device to use\n"
+	"  --ndev ETH  netdev for newlink (device sodfail0 is made and deleted)\n"
+	"  --max N     give up after N runs (default 2000)\n";
 
 static int failnth_fd = -1;
 /* Whether the fault armed for the last run was actually injected. */
@@ -49,27 +77,28 @@ static void failnth_arm(long n)
 	int len = snprintf(buf, sizeof(buf), "%ld", n);
 
 	if (pwrite(failnth_fd, buf, (size_t)len, 0) != len) {
-		fprintf(stderr, "sod_failnth: writing fail-nth: %s\n",
-			strerror(errno));
+		sod_err("writing fail-nth: %s", strerror(errno));
 		exit(SOD_EXIT_USAGE);
 	}
 }
 
 /*
  * Disarm; remember whether the armed fault was injected (reading fail-nth
- * gives 0 once it was, the remaining count otherwise).
+ * gives 0 once it was, the remaining count otherwise).  Preserves errno,
+ * so that a verb's errno can be read after disarming.
  */
 static void failnth_disarm(void)
 {
 	char buf[32] = "";
+	int saved = errno;
 	ssize_t r = pread(failnth_fd, buf, sizeof(buf) - 1, 0);
 
 	failnth_last_injected = r > 0 && atol(buf) == 0;
 	if (pwrite(failnth_fd, "0", 1, 0) != 1) {
-		fprintf(stderr, "sod_failnth: resetting fail-nth: %s\n",
-			strerror(errno));
+		sod_err("resetting fail-nth: %s", strerror(errno));
 		exit(SOD_EXIT_USAGE);
 	}
+	errno = saved;
 }
 
 /* ------------------------------------------------------------ netlink */
@@ -142,8 +171,7 @@ static int nl_open(void)
 	int sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_RDMA);
 
 	if (sk < 0) {
-		fprintf(stderr, "sod_failnth: netlink socket: %s\n",
-			strerror(errno));
+		sod_err("netlink socket: %s", strerror(errno));
 		exit(SOD_EXIT_USAGE);
 	}
 	return sk;
@@ -155,7 +183,20 @@ struct op_ctx {
 	const char *dev;
 	const char *ndev;
 	int nl;
-	struct ibv_context *ctx;	/* for "pd": opened before injection */
+	/* Made before any fault is armed, as the operation needs them. */
+	struct ibv_device *device;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_srq *srq;
+	char *buf;
+	union ibv_gid gid;
+	int gid_index;
+	/*
+	 * QP number / MR index the check got before the sweep; -1 where
+	 * the operation has none.
+	 */
+	long first_num;
 };
 
 /*
@@ -178,8 +219,8 @@ static int op_newlink(struct op_ctx *o, long n)
 	if (err && access("/sys/class/infiniband/sodfail0", F_OK))
 		return -err;
 	if (!link_delete()) {
-		fprintf(stderr, "run %ld: deleting the device failed\n", n);
-		exit(1);
+		sod_err("run %ld: deleting the device failed", n);
+		exit(SOD_EXIT_FAIL);
 	}
 	return 0;
 }
@@ -193,67 +234,564 @@ static struct ibv_device *find_dev(const char *name)
 		if (!strcmp(ibv_get_device_name(list[i]), name))
 			found = list[i];
 	/* The list entries stay valid: libibverbs keeps devices cached. */
-	ibv_free_device_list(list);
+	if (list)
+		ibv_free_device_list(list);
 	return found;
 }
 
 static int op_ucontext(struct op_ctx *o, long n)
 {
-	struct ibv_device *d = find_dev(o->dev);
 	struct ibv_context *ctx;
 	int err;
 
-	if (!d) {
-		fprintf(stderr, "sod_failnth: no device %s\n", o->dev);
-		exit(SOD_EXIT_USAGE);
-	}
 	failnth_arm(n);
-	ctx = ibv_open_device(d);
+	ctx = ibv_open_device(o->device);
 	err = ctx ? 0 : errno;
 	failnth_disarm();
 	if (ctx)
 		ibv_close_device(ctx);
-	return err ? err : 0;
+	return err;
+}
+
+/* A destroy verb failed after a run: the object is stuck, stop. */
+static void destroy_failed(long n, const char *what, int ret)
+{
+	sod_err("run %ld: %s failed: %s", n, what, strerror(ret));
+	exit(SOD_EXIT_FAIL);
 }
 
 static int op_pd(struct op_ctx *o, long n)
 {
 	struct ibv_pd *pd;
-	int err;
+	int err, ret;
 
 	failnth_arm(n);
 	pd = ibv_alloc_pd(o->ctx);
 	err = pd ? 0 : errno;
 	failnth_disarm();
-	if (pd && ibv_dealloc_pd(pd)) {
-		fprintf(stderr, "run %ld: dealloc_pd failed\n", n);
-		exit(1);
-	}
+	if (pd && (ret = ibv_dealloc_pd(pd)))
+		destroy_failed(n, "ibv_dealloc_pd", ret);
 	return err;
 }
 
-/* After every run, the device must work normally again. */
-static bool device_works(struct op_ctx *o)
+static int op_cq(struct op_ctx *o, long n)
 {
-	if (o->ndev) {
-		int err = nl_rdma_cmd(o->nl, RDMA_NLDEV_CMD_NEWLINK, "sodfail0",
-				      "softodp", o->ndev);
+	struct ibv_cq *cq;
+	int err, ret;
 
-		if (err) {
-			fprintf(stderr, "newlink without injection: %s\n",
-				strerror(-err));
-			return false;
-		}
-		return link_delete();
-	} else {
-		struct ibv_context *ctx = ibv_open_device(find_dev(o->dev));
-		struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
-		bool ok = pd && !ibv_dealloc_pd(pd);
+	failnth_arm(n);
+	cq = ibv_create_cq(o->ctx, 16, NULL, NULL, 0);
+	err = cq ? 0 : errno;
+	failnth_disarm();
+	if (cq && (ret = ibv_destroy_cq(cq)))
+		destroy_failed(n, "ibv_destroy_cq", ret);
+	return err;
+}
 
-		if (ctx)
-			ibv_close_device(ctx);
-		return ok;
+static void qp_init_attr(struct op_ctx *o, enum ibv_qp_type type,
+			 bool on_srq, struct ibv_qp_init_attr *ia)
+{
+	memset(ia, 0, sizeof(*ia));
+	ia->send_cq = o->cq;
+	ia->recv_cq = o->cq;
+	ia->srq = on_srq ? o->srq : NULL;
+	ia->qp_type = type;
+	ia->cap.max_send_wr = 16;
+	ia->cap.max_recv_wr = on_srq ? 0 : 16;
+	ia->cap.max_send_sge = 2;
+	ia->cap.max_recv_sge = on_srq ? 0 : 2;
+	ia->cap.max_inline_data = 64;
+}
+
+static int qp_run(struct op_ctx *o, long n, enum ibv_qp_type type,
+		  bool on_srq)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp *qp;
+	int err, ret;
+
+	qp_init_attr(o, type, on_srq, &ia);
+	failnth_arm(n);
+	qp = ibv_create_qp(o->pd, &ia);
+	err = qp ? 0 : errno;
+	failnth_disarm();
+	if (qp && (ret = ibv_destroy_qp(qp)))
+		destroy_failed(n, "ibv_destroy_qp", ret);
+	return err;
+}
+
+static int op_qp_rc(struct op_ctx *o, long n)
+{
+	return qp_run(o, n, IBV_QPT_RC, false);
+}
+
+static int op_qp_ud(struct op_ctx *o, long n)
+{
+	return qp_run(o, n, IBV_QPT_UD, false);
+}
+
+static int op_qp_srq(struct op_ctx *o, long n)
+{
+	return qp_run(o, n, IBV_QPT_RC, true);
+}
+
+static struct ibv_srq *srq_create(struct op_ctx *o)
+{
+	struct ibv_srq_init_attr sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.attr.max_wr = 32;
+	sa.attr.max_sge = 2;
+	return ibv_create_srq(o->pd, &sa);
+}
+
+static int op_srq(struct op_ctx *o, long n)
+{
+	struct ibv_srq *srq;
+	int err, ret;
+
+	failnth_arm(n);
+	srq = srq_create(o);
+	err = srq ? 0 : errno;
+	failnth_disarm();
+	if (srq && (ret = ibv_destroy_srq(srq)))
+		destroy_failed(n, "ibv_destroy_srq", ret);
+	return err;
+}
+
+static struct ibv_mr *mr_reg(struct op_ctx *o)
+{
+	return ibv_reg_mr(o->pd, o->buf + MR_OFF, MR_LEN,
+			  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC);
+}
+
+static int op_mr(struct op_ctx *o, long n)
+{
+	struct ibv_mr *mr;
+	int err, ret;
+
+	failnth_arm(n);
+	mr = mr_reg(o);
+	err = mr ? 0 : errno;
+	failnth_disarm();
+	if (mr && (ret = ibv_dereg_mr(mr)))
+		destroy_failed(n, "ibv_dereg_mr", ret);
+	return err;
+}
+
+/* An AH to our own address: resolving it needs no neighbour. */
+static struct ibv_ah *ah_create(struct op_ctx *o)
+{
+	struct ibv_ah_attr aa;
+
+	memset(&aa, 0, sizeof(aa));
+	aa.is_global = 1;
+	aa.grh.dgid = o->gid;
+	aa.grh.sgid_index = (uint8_t)o->gid_index;
+	aa.grh.hop_limit = 64;
+	aa.port_num = IB_PORT;
+	return ibv_create_ah(o->pd, &aa);
+}
+
+static int op_ah(struct op_ctx *o, long n)
+{
+	struct ibv_ah *ah;
+	int err, ret;
+
+	failnth_arm(n);
+	ah = ah_create(o);
+	err = ah ? 0 : errno;
+	failnth_disarm();
+	if (ah && (ret = ibv_destroy_ah(ah)))
+		destroy_failed(n, "ibv_destroy_ah", ret);
+	return err;
+}
+
+/* ------------------------------------------------------------ checks */
+
+/*
+ * The checks run without injection, after every run (and once before the
+ * sweep).  Each prints why it fails.
+ */
+
+/* A new context and PD can be made (every op's device check). */
+static bool ctx_pd_works(struct op_ctx *o)
+{
+	struct ibv_context *ctx = ibv_open_device(o->device);
+	struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	bool ok = pd && !ibv_dealloc_pd(pd);
+
+	if (!ok)
+		sod_err("opening %s and allocating a PD failed: %s", o->dev,
+			strerror(errno));
+	if (ctx)
+		ibv_close_device(ctx);
+	return ok;
+}
+
+static bool newlink_works(struct op_ctx *o)
+{
+	int err = nl_rdma_cmd(o->nl, RDMA_NLDEV_CMD_NEWLINK, "sodfail0",
+			      "softodp", o->ndev);
+
+	if (err) {
+		sod_err("newlink without injection: %s", strerror(-err));
+		return false;
 	}
+	return link_delete();
+}
+
+/* The number a check got must not change over the sweep (see above). */
+static bool same_num(struct op_ctx *o, const char *what, long num)
+{
+	if (o->first_num < 0) {
+		o->first_num = num;
+		return true;
+	}
+	if (num == o->first_num)
+		return true;
+	sod_err("%s %ld, %ld before the sweep: a failed run kept one", what,
+		num, o->first_num);
+	return false;
+}
+
+/* Poll it (empty) and arm it. */
+static bool cq_works(struct op_ctx *o)
+{
+	struct ibv_cq *cq = ibv_create_cq(o->ctx, 16, NULL, NULL, 0);
+	struct ibv_wc wc;
+	int ret;
+	bool ok;
+
+	if (!cq) {
+		sod_err("ibv_create_cq without injection: %s", strerror(errno));
+		return false;
+	}
+	ret = ibv_poll_cq(cq, 1, &wc);
+	ok = ret == 0;
+	if (!ok)
+		sod_err("ibv_poll_cq on a new CQ gave %d", ret);
+	ret = ibv_req_notify_cq(cq, 0);
+	if (ret) {
+		sod_err("ibv_req_notify_cq: %s", strerror(ret));
+		ok = false;
+	}
+	ret = ibv_destroy_cq(cq);
+	if (ret) {
+		sod_err("ibv_destroy_cq: %s", strerror(ret));
+		ok = false;
+	}
+	return ok;
+}
+
+/* Create a QP, take it RESET -> INIT, query it. */
+static bool qp_one_works(struct op_ctx *o, enum ibv_qp_type type, bool on_srq,
+			 long *num)
+{
+	const char *name = type == IBV_QPT_RC ? "RC" : "UD";
+	struct ibv_qp_init_attr ia, qia;
+	struct ibv_qp_attr a, qa;
+	struct ibv_qp *qp;
+	int mask, ret;
+	bool ok = true;
+
+	qp_init_attr(o, type, on_srq, &ia);
+	qp = ibv_create_qp(o->pd, &ia);
+	if (!qp) {
+		sod_err("ibv_create_qp(%s%s) without injection: %s", name,
+			on_srq ? " on SRQ" : "", strerror(errno));
+		return false;
+	}
+	*num = qp->qp_num;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.pkey_index = 0;
+	a.port_num = IB_PORT;
+	mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
+	if (type == IBV_QPT_UD) {
+		a.qkey = UD_QKEY;
+		mask |= IBV_QP_QKEY;
+	} else {
+		a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
+				    IBV_ACCESS_REMOTE_READ;
+		mask |= IBV_QP_ACCESS_FLAGS;
+	}
+	ret = ibv_modify_qp(qp, &a, mask);
+	if (ret) {
+		sod_err("ibv_modify_qp(%s, INIT): %s", name, strerror(ret));
+		ok = false;
+	} else if ((ret = ibv_query_qp(qp, &qa, IBV_QP_STATE, &qia)) ||
+		   qa.qp_state != IBV_QPS_INIT) {
+		sod_err("ibv_query_qp(%s): %s, state %d", name,
+			ret ? strerror(ret) : "ok", (int)qa.qp_state);
+		ok = false;
+	}
+	ret = ibv_destroy_qp(qp);
+	if (ret) {
+		sod_err("ibv_destroy_qp(%s): %s", name, strerror(ret));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool qp_rc_works(struct op_ctx *o)
+{
+	long num;
+
+	return qp_one_works(o, IBV_QPT_RC, false, &num) &&
+	       same_num(o, "QP number", num);
+}
+
+static bool qp_ud_works(struct op_ctx *o)
+{
+	long num;
+
+	return qp_one_works(o, IBV_QPT_UD, false, &num) &&
+	       same_num(o, "QP number", num);
+}
+
+/* Both QP types on the SRQ: UD takes the same create path as RC. */
+static bool qp_srq_works(struct op_ctx *o)
+{
+	long num, num_ud;
+
+	return qp_one_works(o, IBV_QPT_RC, true, &num) &&
+	       same_num(o, "QP number", num) &&
+	       qp_one_works(o, IBV_QPT_UD, true, &num_ud);
+}
+
+/* Post a receive, query it, arm its limit. */
+static bool srq_works(struct op_ctx *o)
+{
+	struct ibv_srq *srq = srq_create(o);
+	struct ibv_recv_wr wr, *bad;
+	struct ibv_srq_attr sa;
+	bool ok = true;
+	int ret;
+
+	if (!srq) {
+		sod_err("ibv_create_srq without injection: %s", strerror(errno));
+		return false;
+	}
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = 1;
+	ret = ibv_post_srq_recv(srq, &wr, &bad);
+	if (ret) {
+		sod_err("ibv_post_srq_recv: %s", strerror(ret));
+		ok = false;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.srq_limit = 4;
+	ret = ibv_modify_srq(srq, &sa, IBV_SRQ_LIMIT);
+	if (ret) {
+		sod_err("ibv_modify_srq(limit): %s", strerror(ret));
+		ok = false;
+	}
+	ret = ibv_query_srq(srq, &sa);
+	if (ret || sa.max_wr < 32 || sa.srq_limit != 4) {
+		sod_err("ibv_query_srq: %s, max_wr %u, limit %u",
+			ret ? strerror(ret) : "ok", sa.max_wr, sa.srq_limit);
+		ok = false;
+	}
+	ret = ibv_destroy_srq(srq);
+	if (ret) {
+		sod_err("ibv_destroy_srq: %s", strerror(ret));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool mr_works(struct op_ctx *o)
+{
+	struct ibv_mr *mr = mr_reg(o);
+	bool ok = true;
+	int ret;
+
+	if (!mr) {
+		sod_err("ibv_reg_mr without injection: %s", strerror(errno));
+		return false;
+	}
+	if (mr->lkey != mr->rkey || !mr->lkey || mr->length != MR_LEN ||
+	    mr->addr != o->buf + MR_OFF) {
+		sod_err("MR: lkey %#x rkey %#x length %zu", mr->lkey, mr->rkey,
+			mr->length);
+		ok = false;
+	}
+	ok = ok && same_num(o, "MR index", mr->lkey >> 8);
+	ret = ibv_dereg_mr(mr);
+	if (ret) {
+		sod_err("ibv_dereg_mr: %s", strerror(ret));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool ah_works(struct op_ctx *o)
+{
+	struct ibv_ah *ah = ah_create(o);
+	int ret;
+
+	if (!ah) {
+		sod_err("ibv_create_ah without injection: %s", strerror(errno));
+		return false;
+	}
+	ret = ibv_destroy_ah(ah);
+	if (ret) {
+		sod_err("ibv_destroy_ah: %s", strerror(ret));
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ setup */
+
+enum {
+	NEED_CTX = 1 << 0,
+	NEED_PD = 1 << 1,
+	NEED_CQ = 1 << 2,
+	NEED_SRQ = 1 << 3,
+	NEED_BUF = 1 << 4,
+	NEED_GID = 1 << 5,
+};
+
+struct op_desc {
+	const char *name;
+	int (*run)(struct op_ctx *o, long n);
+	/* Check after each run; NULL: ctx_pd_works(). */
+	bool (*works)(struct op_ctx *o);
+	unsigned int needs;
+};
+
+static const struct op_desc op_descs[] = {
+	{ "newlink", op_newlink, newlink_works, 0 },
+	{ "ucontext", op_ucontext, NULL, 0 },
+	{ "pd", op_pd, NULL, NEED_CTX },
+	{ "cq", op_cq, cq_works, NEED_CTX },
+	{ "qp-rc", op_qp_rc, qp_rc_works, NEED_CTX | NEED_PD | NEED_CQ },
+	{ "qp-ud", op_qp_ud, qp_ud_works, NEED_CTX | NEED_PD | NEED_CQ },
+	{ "qp-srq", op_qp_srq, qp_srq_works,
+	  NEED_CTX | NEED_PD | NEED_CQ | NEED_SRQ },
+	{ "srq", op_srq, srq_works, NEED_CTX | NEED_PD },
+	{ "mr", op_mr, mr_works, NEED_CTX | NEED_PD | NEED_BUF },
+	{ "ah", op_ah, ah_works, NEED_CTX | NEED_PD | NEED_GID },
+};
+
+/* The first RoCE v2 GID of port 1 that holds an IPv4 address, or -1. */
+static int find_gid_index(struct op_ctx *o)
+{
+	char path[256], type[64];
+	union ibv_gid g;
+
+	for (int i = 0; i < 256; i++) {
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
+			 o->dev, IB_PORT, i);
+		f = fopen(path, "r");
+		if (!f) {
+			if (errno == ENOENT)
+				break;
+			continue;
+		}
+		n = fread(type, 1, sizeof(type) - 1, f);
+		fclose(f);
+		type[n] = '\0';
+		if (strncmp(type, "RoCE v2", 7) != 0)
+			continue;
+		if (ibv_query_gid(o->ctx, IB_PORT, i, &g))
+			continue;
+		/* ::ffff:a.b.c.d */
+		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+			o->gid = g;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Make what the operation needs, without injection; exits on failure. */
+static void setup(struct op_ctx *o, unsigned int needs)
+{
+	if (needs & NEED_CTX) {
+		o->ctx = ibv_open_device(o->device);
+		if (!o->ctx) {
+			sod_err("cannot open %s: %s", o->dev, strerror(errno));
+			exit(SOD_EXIT_FAIL);
+		}
+	}
+	if ((needs & NEED_PD) && !(o->pd = ibv_alloc_pd(o->ctx))) {
+		sod_err("ibv_alloc_pd: %s", strerror(errno));
+		exit(SOD_EXIT_FAIL);
+	}
+	if ((needs & NEED_CQ) &&
+	    !(o->cq = ibv_create_cq(o->ctx, 64, NULL, NULL, 0))) {
+		sod_err("ibv_create_cq: %s", strerror(errno));
+		exit(SOD_EXIT_FAIL);
+	}
+	if ((needs & NEED_SRQ) && !(o->srq = srq_create(o))) {
+		sod_err("ibv_create_srq: %s", strerror(errno));
+		exit(SOD_EXIT_FAIL);
+	}
+	if (needs & NEED_BUF) {
+		o->buf = mmap(NULL, MR_BUF_LEN, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (o->buf == MAP_FAILED) {
+			sod_err("mmap: %s", strerror(errno));
+			exit(SOD_EXIT_FAIL);
+		}
+		/* Present pages: pinning them needs no page fault. */
+		memset(o->buf, 0x5a, MR_BUF_LEN);
+	}
+	if (needs & NEED_GID) {
+		o->gid_index = find_gid_index(o);
+		if (o->gid_index < 0) {
+			sod_err("%s has no RoCE v2 GID with an IPv4 address",
+				o->dev);
+			exit(SOD_EXIT_USAGE);
+		}
+	}
+}
+
+static void teardown(struct op_ctx *o)
+{
+	if (o->srq)
+		ibv_destroy_srq(o->srq);
+	if (o->cq)
+		ibv_destroy_cq(o->cq);
+	if (o->pd)
+		ibv_dealloc_pd(o->pd);
+	if (o->ctx)
+		ibv_close_device(o->ctx);
+	if (o->buf)
+		munmap(o->buf, MR_BUF_LEN);
+}
+
+/*
+ * After every run, the device must work normally again: the operation's
+ * own object is made and used; a new context and PD are made after the
+ * sweep (and after every run of ucontext and pd).
+ */
+static bool device_works(const struct op_desc *d, struct op_ctx *o)
+{
+	return d->works ? d->works(o) : ctx_pd_works(o);
+}
+
+/*
+ * Errnos the kernel gives for a failed allocation (EFAULT: a page fault
+ * of a user copy that could not allocate).  ibv_open_device() reports
+ * libibverbs' own errno (e.g. ENOENT when opening the char device
+ * failed), so only the outcome counts there.
+ */
+static bool alloc_errno(const struct op_desc *d, int err)
+{
+	if (d->run == op_ucontext)
+		return true;
+	return err == ENOMEM || err == ENOBUFS || err == ENFILE ||
+	       err == EMFILE || err == EAGAIN || err == EINTR ||
+	       err == EFAULT;
 }
 
 int main(int argc, char **argv)
@@ -263,24 +801,25 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "ndev", required_argument, NULL, 'n' },
 		{ "max", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct op_ctx o = { .dev = "", .nl = -1 };
-	int (*op)(struct op_ctx *, long) = NULL;
+	struct op_ctx o = { .nl = -1, .first_num = -1 };
+	const struct op_desc *d = NULL;
 	long max = 2000, n, failed = 0;
+	/* How often each errno came back, for the summary. */
+	long errs[256] = { 0 };
 	int c;
 
-	sod_prog = "sod_failnth";
+	sod_init(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (!strcmp(optarg, "newlink"))
-				op = op_newlink;
-			else if (!strcmp(optarg, "ucontext"))
-				op = op_ucontext;
-			else if (!strcmp(optarg, "pd"))
-				op = op_pd;
-			else
+			for (size_t i = 0; i < sizeof(op_descs) / sizeof(op_descs[0]); i++)
+				if (!strcmp(optarg, op_descs[i].name))
+					d = &op_descs[i];
+			if (!d)
 				sod_usage_error(usage, "unknown --op '%s'", optarg);
 			break;
 		case 'd':
@@ -293,34 +832,47 @@ int main(int argc, char **argv)
 			if (!sod_parse_long(optarg, 1, 1000000, &max))
 				sod_usage_error(usage, "invalid --max '%s'", optarg);
 			break;
+		case 'h':
+			printf("Usage: %s %s", sod_prog, usage);
+			return SOD_EXIT_OK;
 		default:
-			sod_usage_error(usage, "unknown option");
+			sod_usage_error(usage, "unknown or incomplete option '%s'",
+					argv[optind - 1]);
 		}
 	}
-	if (!op || (op == op_newlink) != !!o.ndev ||
-	    (op != op_newlink && !*o.dev))
-		sod_usage_error(usage, "--op newlink needs --ndev, others --dev");
+	if (optind != argc)
+		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!d)
+		sod_usage_error(usage, "--op is required");
+	if (d->run == op_newlink && (!o.ndev || o.dev))
+		sod_usage_error(usage, "--op newlink needs --ndev (and no --dev)");
+	if (d->run != op_newlink && (!o.dev || o.ndev))
+		sod_usage_error(usage, "--op %s needs --dev (and no --ndev)",
+				d->name);
 
+	if (o.ndev && !if_nametoindex(o.ndev)) {
+		sod_err("netdev '%s' not found", o.ndev);
+		return SOD_EXIT_USAGE;
+	}
+	if (o.dev && !(o.device = find_dev(o.dev))) {
+		sod_err("device '%s' not found", o.dev);
+		return SOD_EXIT_USAGE;
+	}
 	failnth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (failnth_fd < 0) {
-		fprintf(stderr, "sod_failnth: /proc/thread-self/fail-nth: %s "
-			"(kernel without CONFIG_FAULT_INJECTION?)\n",
+		sod_err("/proc/thread-self/fail-nth: %s (kernel without CONFIG_FAULT_INJECTION?)",
 			strerror(errno));
 		return SOD_EXIT_USAGE;
 	}
 	o.nl = nl_open();
-	if (op == op_pd) {
-		struct ibv_device *d = find_dev(o.dev);
-
-		o.ctx = d ? ibv_open_device(d) : NULL;
-		if (!o.ctx) {
-			fprintf(stderr, "sod_failnth: cannot open %s\n", o.dev);
-			return SOD_EXIT_USAGE;
-		}
+	setup(&o, d->needs);
+	if (!device_works(d, &o)) {
+		sod_err("the device does not work before the sweep");
+		return SOD_EXIT_FAIL;
 	}
 
 	for (n = 1; n <= max; n++) {
-		int err = op(&o, n);
+		int err = d->run(&o, n);
 
 		/*
 		 * A run that failed must fail with an allocation-type errno.
@@ -330,39 +882,37 @@ int main(int argc, char **argv)
 		 */
 		if (err) {
 			failed++;
-			/*
-			 * Errnos the kernel gives for a failed allocation.
-			 * ibv_open_device() reports libibverbs' own errno
-			 * (e.g. ENOENT when opening the char device failed),
-			 * so only the outcome counts there.
-			 */
-			if (op != op_ucontext && err != ENOMEM && err != ENOBUFS && err != ENFILE &&
-			    err != EMFILE && err != EAGAIN && err != EINTR &&
-			    err != EFAULT) {
-				fprintf(stderr, "run %ld: unexpected errno %d (%s)\n",
-					n, err, strerror(err));
-				return 1;
+			errs[err & 255]++;
+			if (!alloc_errno(d, err)) {
+				sod_err("run %ld: unexpected errno %d (%s)", n,
+					err, strerror(err));
+				return SOD_EXIT_FAIL;
 			}
 		}
 		printf("run %ld: %s%s\n", n, err ? strerror(err) : "ok",
 		       failnth_last_injected ? "" : " (fault point not reached)");
 		fflush(stdout);
-		if (!device_works(&o)) {
-			fprintf(stderr, "run %ld: device broken after the run\n", n);
-			return 1;
+		if (!device_works(d, &o)) {
+			sod_err("run %ld: device broken after the run", n);
+			return SOD_EXIT_FAIL;
 		}
 		if (!err && !failnth_last_injected)
 			break;
 	}
 	if (n > max) {
-		fprintf(stderr, "sod_failnth: still reaching new fault points after %ld runs\n",
-			max);
-		return 1;
+		sod_err("still reaching new fault points after %ld runs", max);
+		return SOD_EXIT_FAIL;
 	}
-	printf("sod_failnth: %ld fault points, %ld runs failed cleanly, %ld absorbed\n",
-	       n - 1, failed, n - 1 - failed);
-	if (o.ctx)
-		ibv_close_device(o.ctx);
+	if (o.dev && !ctx_pd_works(&o)) {
+		sod_err("device broken after the sweep");
+		return SOD_EXIT_FAIL;
+	}
+	printf("%s: --op %s: %ld fault points, %ld runs failed cleanly, %ld absorbed\n",
+	       sod_prog, d->name, n - 1, failed, n - 1 - failed);
+	for (int e = 1; e < 256; e++)
+		if (errs[e])
+			printf("%s:   %s: %ld\n", sod_prog, strerror(e), errs[e]);
+	teardown(&o);
 	close(o.nl);
-	return 0;
+	return SOD_EXIT_OK;
 }

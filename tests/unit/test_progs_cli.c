@@ -155,6 +155,45 @@ int main(int argc, char **argv)
 	EXPECT("sod_traffic", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--client", "127.0.0.1", "--ops", "send,ud_send", "--srq");
 
+	/* sod_failnth */
+	EXPECT("sod_failnth", 0, "Usage:", "--help");
+	EXPECT("sod_failnth", 0, "qp-srq", "--help");
+	EXPECT("sod_failnth", 2, "--op is required", "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "unknown --op 'qp'", "--op", "qp", "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "unknown --op 'bogus'", "--op", "bogus", "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "--op cq needs --dev", "--op", "cq");
+	EXPECT("sod_failnth", 2, "--op mr needs --dev", "--op", "mr", "--dev", NODEV,
+	       "--ndev", "lo");
+	EXPECT("sod_failnth", 2, "--op newlink needs --ndev", "--op", "newlink",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "invalid --max", "--op", "qp-rc", "--dev", NODEV,
+	       "--max", "0");
+	EXPECT("sod_failnth", 2, "invalid --max", "--op", "qp-ud", "--dev", NODEV,
+	       "--max", "x");
+	EXPECT("sod_failnth", 2, "unknown or incomplete option", "--op", "srq",
+	       "--dev", NODEV, "--bogus");
+	EXPECT("sod_failnth", 2, "unexpected argument", "--op", "ah", "--dev", NODEV,
+	       "extra");
+	EXPECT("sod_failnth", 2, "netdev 'sod_no_such_nd0' not found", "--op",
+	       "newlink", "--ndev", "sod_no_such_nd0");
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "ucontext",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "pd",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "cq",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "qp-rc",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "qp-ud",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "qp-srq",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "srq",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "mr",
+	       "--dev", NODEV);
+	EXPECT("sod_failnth", 2, "device '" NODEV "' not found", "--op", "ah",
+	       "--dev", NODEV);
 	/* sod_verbs */
 	EXPECT("sod_verbs", 0, "Usage:", "--help");
 	EXPECT("sod_verbs", 0, "qp_sqd", "--list");
