@@ -128,7 +128,7 @@ static void sod_comp_read_resp(struct sod_qp *qp, struct sk_buff *skb,
 		return;		/* out of order: the timer recovers */
 	}
 
-	offset = (pkt->psn - s->first_psn) * mtu;
+	offset = ((pkt->psn - s->first_psn) & SOD_PSN_MASK) * mtu;
 	expect = min(mtu, s->length - offset);
 	/*
 	 * A READ asked again after a rewind is answered by a new FIRST at

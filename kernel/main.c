@@ -277,8 +277,12 @@ static int __init sod_init(void)
 {
 	int err;
 
-	/* Per-QP work items: unbound, so QPs run on any CPU. */
-	sod_wq = alloc_workqueue("softodp", WQ_UNBOUND, 0);
+	/*
+	 * Per-QP work items: unbound, so QPs run on any CPU; high priority,
+	 * so that a packet's work is not queued behind busy-polling
+	 * applications for a scheduler tick.
+	 */
+	sod_wq = alloc_workqueue("softodp", WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!sod_wq)
 		return -ENOMEM;
 	err = sod_net_init();

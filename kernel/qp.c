@@ -244,6 +244,8 @@ static bool sod_qp_rx(struct sod_qp *qp)
 	return n >= SOD_WORK_BUDGET;
 }
 
+static void sod_qp_process(struct sod_qp *qp);
+
 /*
  * sod_qp_work - the QP's work item: all protocol processing and every
  * access to memory on the QP's behalf.  Process context, may sleep; runs
@@ -252,11 +254,24 @@ static bool sod_qp_rx(struct sod_qp *qp)
 static void sod_qp_work(struct work_struct *work)
 {
 	struct sod_qp *qp = container_of(work, struct sod_qp, work);
-	bool more;
 
 	mutex_lock(&qp->mutex);
+	sod_qp_process(qp);
+	mutex_unlock(&qp->mutex);
+}
+
+/*
+ * sod_qp_process - one pass of protocol processing for @qp.  Process
+ * context, may sleep; qp->mutex held.  Called by the work item, and by the
+ * SQ doorbell system call when it finds the QP idle.
+ */
+static void sod_qp_process(struct sod_qp *qp)
+{
+	bool more;
+
+	lockdep_assert_held(&qp->mutex);
 	if (qp->destroyed)
-		goto out;
+		return;
 
 	more = sod_qp_rx(qp);
 	sod_comp_timers(qp);
@@ -274,8 +289,6 @@ static void sod_qp_work(struct work_struct *work)
 	}
 	if (more || (!skb_queue_empty(&qp->rxq) && !qp->resp.rd_streaming))
 		sod_qp_kick(qp);
-out:
-	mutex_unlock(&qp->mutex);
 }
 
 static void sod_retrans_timer(struct timer_list *t)
@@ -853,7 +866,18 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 			*bad_wr = wr;
 			return -EINVAL;
 		}
-		sod_qp_kick(qp);
+		/*
+		 * The doorbell is a system call (process context): send from
+		 * here when nobody else is working on the QP, which saves the
+		 * hop through the work queue.  Otherwise the worker will see
+		 * the new WQEs.
+		 */
+		if (in_task() && mutex_trylock(&qp->mutex)) {
+			sod_qp_process(qp);
+			mutex_unlock(&qp->mutex);
+		} else {
+			sod_qp_kick(qp);
+		}
 		return 0;
 	}
 	if (state == IB_QPS_RESET || state == IB_QPS_INIT ||

@@ -321,7 +321,9 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 			return false;
 		skb = sod_pkt_new(qp, &qp->attr.av, opc, paylen,
 				  qp->attr.dest_qpn, psn,
-				  last || (psn & SOD_ACKREQ_MASK) == SOD_ACKREQ_MASK,
+				  last || (psn & SOD_ACKREQ_MASK) == SOD_ACKREQ_MASK ||
+				  sod_psn_diff(psn, qp->req.last_psn_acked) >=
+				  SOD_MAX_UNACKED,
 				  last && (s->hdr.send_flags & IB_SEND_SOLICITED));
 		if (!skb)
 			return false;
@@ -580,7 +582,8 @@ void sod_req_rewind(struct sod_qp *qp, u32 psn)
 			if (sod_psn_diff(psn, s->first_psn) < 0)
 				psn = s->first_psn;
 			s->sent = sod_op_is_atomic(s->hdr.opcode) ? 0 :
-				  (psn - s->first_psn) * qp->attr.mtu;
+				  ((psn - s->first_psn) & SOD_PSN_MASK) *
+				  qp->attr.mtu;
 			if (s->sent > s->length)
 				s->sent = 0;
 		} else {
