@@ -68,12 +68,9 @@ void sod_req_reset(struct sod_qp *qp)
 	qp->req.cur = qp->sq.index;
 	qp->req.psn = qp->attr.sq_psn;
 	qp->req.last_psn_acked = sod_psn_add(qp->attr.sq_psn, SOD_PSN_MASK);
-	qp->req.ssn = 0;
 	qp->req.rd_atomic = 0;
-	qp->req.unacked = 0;
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
-	qp->req.retrans_armed = false;
 	qp->req.rnr_wait = false;
 	qp->req.need_rewind = false;
 	clear_bit(SOD_QP_EV_RETRANS, &qp->events);

@@ -491,13 +491,10 @@ struct sod_qp {
 		u32 fetch;		/* next SQ index to fetch from the ring */
 		u32 cur;		/* SQ index being transmitted */
 		u32 psn;		/* next PSN to send */
-		u32 ssn;
 		u32 rd_atomic;		/* READ/ATOMIC outstanding */
-		u32 unacked;		/* request packets not yet acknowledged */
 		u32 last_psn_acked;	/* highest PSN acknowledged */
 		u8 retry_left;
 		u8 rnr_left;
-		bool retrans_armed;
 		bool rnr_wait;		/* waiting for the RNR timer */
 		bool need_rewind;	/* timer fired or NAK: go back */
 		u32 rewind_psn;
@@ -521,7 +518,6 @@ struct sod_qp {
 		u32 wlen;
 		struct sod_rd_entry *rd;	/* max_dest_rd_atomic entries */
 		u32 rd_next;
-		u32 rd_size;
 		bool rd_streaming;	/* READ responses still to send */
 		bool rd_first;		/* the next one opens the stream */
 		u32 rd_psn;		/* PSN of the next READ response */
