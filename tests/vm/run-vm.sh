@@ -4,11 +4,17 @@
 #   tests/vm/run-vm.sh [--vms 1|2] --script PATH [--script1 PATH]
 #       [--kver KVER] [--kernel IMAGE] [--mem MIB] [--smp N] [--timeout SEC]
 #       [--append "kernel args"] [--outdir DIR] [--name NAME] [--build DIR]
-#       [--no-pvh]
+#       [--boot-timeout SEC] [--no-pvh]
 #
 # See tests/vm/README.md.  Exit status 0 only if every VM's guest script
 # exited 0, no VM timed out and no console/kernel log holds a kernel report
 # (tests/vm/log-patterns.txt).  Exit 2 on usage or setup errors.
+#
+# A VM that has not started its guest script --boot-timeout seconds after
+# QEMU started (a hung boot, before the project's code is involved) ends
+# the attempt: every VM of the run is stopped and the whole run starts
+# over, once, with a line saying so.  A second hung boot, or a kernel
+# report during the hung boot, fails the run.
 set -euo pipefail
 
 vmdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +50,7 @@ mem=
 smp=1
 pvh=1
 timeout=300
+boot_timeout=
 append=
 outdir=
 name=
@@ -59,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=${2:?}; shift 2 ;;
 	--no-pvh) pvh=0; shift ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
+	--boot-timeout) boot_timeout=${2:?}; shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
 	--outdir) outdir=${2:?}; shift 2 ;;
 	--name) name=${2:?}; shift 2 ;;
@@ -93,6 +101,14 @@ fi
 [[ $mem =~ ^[0-9]+$ ]] || die "--mem must be MiB"
 [[ $smp =~ ^[0-9]+$ ]] || die "--smp must be a number of vCPUs"
 if [ $dbg = 1 ]; then append="acpi=off${append:+ $append}"; fi
+# Boot to the guest script: about 5 s on the stock kernel, 45-85 s on the
+# debug kernel (up to 210 s seen on a host busy with other VMs).
+if [ -z "$boot_timeout" ]; then
+	if [ $dbg = 1 ]; then boot_timeout=420; else boot_timeout=150; fi
+fi
+if ! [[ $boot_timeout =~ ^[0-9]+$ ]] || [ "$boot_timeout" -eq 0 ]; then
+	die "--boot-timeout must be a positive number of seconds"
+fi
 
 # The guest sees the host's / except what it mounts over: refuse paths it
 # could not see.  /tmp and /var/tmp are tmpfs in the guest too, but a path
@@ -145,15 +161,21 @@ outdir=$(abspath "$outdir")
 exec 9>"$outdir/.run-vm.lock"
 flock -n 9 || die "$outdir is in use by another run (use --outdir or --name)"
 
-# Start clean: remove what an earlier run left (only our own files: the
-# caller may keep other files here).
+# Start clean: remove what an earlier run or attempt left (only our own
+# files: the caller may keep other files here).
+clean_outdir() {
+	local i
+	for ((i = 0; i < 2; i++)); do
+		rm -rf "${outdir:?}/vm$i" "$outdir/vm$i.exit" "$outdir/console-vm$i.log" \
+			"$outdir/qemu-vm$i.log" "$outdir/vm$i.boothang"
+	done
+	rm -rf "${outdir:?}/shared"
+	mkdir -p "$outdir/shared/.barriers"
+	for ((i = 0; i < nvms; i++)); do mkdir -p "$outdir/vm$i"; done
+}
 for ((i = 0; i < 2; i++)); do
-	rm -rf "${outdir:?}/vm$i" "$outdir/vm$i.exit" "$outdir/vm$i.env" \
-		"$outdir/console-vm$i.log" "$outdir/qemu-vm$i.log"
+	rm -f "$outdir/vm$i.env" "$outdir/console-vm$i.try1.log"
 done
-rm -rf "${outdir:?}/shared"
-mkdir -p "$outdir/shared/.barriers"
-for ((i = 0; i < nvms; i++)); do mkdir -p "$outdir/vm$i"; done
 
 initrd=$build/vm/initramfs-$kver.img
 "$vmdir/mkinitramfs.sh" "$kver" "$initrd" || die "building the initramfs failed"
@@ -203,7 +225,7 @@ qemu_args() { # qemu_args INDEX FD
 	printf '%s\n' -machine q35 -accel tcg -smp "$smp" -m "$mem" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$bootimg" -initrd "$initrd" \
-		-append "console=ttyS0 quiet printk.time=1 panic=-1 rdinit=/init sod.init=$vmdir/guest-init.sh sod.idx=$i${keep:+ sod.keep=$keep}${append:+ $append}" \
+		-append "console=ttyS0 printk.time=1 panic=-1 rdinit=/init sod.init=$vmdir/guest-init.sh sod.idx=$i${keep:+ sod.keep=$keep}${append:+ $append}" \
 		-chardev "file,id=con,path=$outdir/console-vm$i.log" -serial chardev:con \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
@@ -216,50 +238,103 @@ qemu_args() { # qemu_args INDEX FD
 	[ -z "${SOFTODP_QEMU_EXTRA:-}" ] || printf '%s\n' $SOFTODP_QEMU_EXTRA
 }
 
-say "$name: $nvms VM(s), kernel $kver, ${mem} MiB, timeout ${timeout}s, output $outdir"
-for ((i = 0; i < nvms; i++)); do
-	fd=${link_fds[$i]}
-	other=${link_fds[$((1 - i))]}
-	mapfile -t args < <(qemu_args "$i" "$fd")
-	: >"$outdir/console-vm$i.log"
-	t0[i]=$EPOCHREALTIME
-	# pdeathsig: if this script is killed outright, its QEMUs die too.
-	# The QEMU gets its own end of the link only ({other}>&- closes the
-	# other end for it).
-	setpriv --pdeathsig KILL \
-		timeout --signal=TERM --kill-after=10 "$timeout" \
-		setpriv --pdeathsig KILL \
-		qemu-system-x86_64 "${args[@]}" \
-		</dev/null >"$outdir/qemu-vm$i.log" 2>&1 {other}>&- &
-	pids[i]=$!
-done
-
-# Wait for every VM (each is bounded by its `timeout`).
-left=("${pids[@]}")
-while [ ${#left[@]} -gt 0 ]; do
-	rc=0
-	wait -n -p done_pid "${left[@]}" || rc=$?
-	nl=()
-	for ((i = 0; i < nvms; i++)); do
-		if [ "${pids[$i]}" = "$done_pid" ]; then
-			t1[i]=$EPOCHREALTIME
-			qrc[i]=$rc
-		fi
-	done
-	for p in "${left[@]}"; do [ "$p" = "$done_pid" ] || nl+=("$p"); done
-	left=("${nl[@]}")
-done
-pids=()
-
-# --- verdict
-dt() { # dt START END -> seconds with one decimal
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
-}
 # kernel_hits FILE: "LINENO:text" of kernel log lines matching a pattern.
 kre=$(grep -vE '^[[:space:]]*(#|$)' "$patterns" | paste -sd '|')
 kernel_hits() {
 	[ -f "$1" ] || return 0
 	grep -naE "\[ *[0-9]+\.[0-9]+\].*($kre)" "$1" || true
+}
+# boot_watch INDEX: stop every VM of the attempt if VM INDEX has not started
+# its guest script boot_timeout seconds after QEMU started.  A bounded poll
+# of a file that guest-init creates (no other signal crosses 9p).
+boot_watch() {
+	local i=$1 n=0
+	while [ $n -lt "$boot_timeout" ]; do
+		[ ! -e "$outdir/vm$i/started" ] || return 0
+		kill -0 "${pids[$i]}" 2>/dev/null || return 0
+		sleep 1
+		n=$((n + 1))
+	done
+	[ ! -e "$outdir/vm$i/started" ] || return 0
+	: >"$outdir/vm$i.boothang"
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+}
+
+# run_attempt: start the VMs, wait for all of them.  Sets t0, t1, qrc.
+run_attempt() {
+	local i fd other rc done_pid p
+	local -a args left nl watchers
+	clean_outdir
+	pids=() t0=() t1=() qrc=() watchers=()
+	for ((i = 0; i < nvms; i++)); do
+		fd=${link_fds[$i]}
+		other=${link_fds[$((1 - i))]}
+		mapfile -t args < <(qemu_args "$i" "$fd")
+		: >"$outdir/console-vm$i.log"
+		t0[i]=$EPOCHREALTIME
+		# pdeathsig: if this script is killed outright, its QEMUs die
+		# too.  The QEMU gets its own end of the link only ({other}>&-
+		# closes the other end for it).
+		setpriv --pdeathsig KILL \
+			timeout --signal=TERM --kill-after=10 "$timeout" \
+			setpriv --pdeathsig KILL \
+			qemu-system-x86_64 "${args[@]}" \
+			</dev/null >"$outdir/qemu-vm$i.log" 2>&1 {other}>&- &
+		pids[i]=$!
+	done
+	for ((i = 0; i < nvms; i++)); do
+		boot_watch "$i" &
+		watchers+=($!)
+	done
+
+	# Wait for every VM (each is bounded by its `timeout`).
+	left=("${pids[@]}")
+	while [ ${#left[@]} -gt 0 ]; do
+		rc=0
+		wait -n -p done_pid "${left[@]}" || rc=$?
+		nl=()
+		for ((i = 0; i < nvms; i++)); do
+			if [ "${pids[$i]}" = "$done_pid" ]; then
+				t1[i]=$EPOCHREALTIME
+				qrc[i]=$rc
+			fi
+		done
+		for p in "${left[@]}"; do [ "$p" = "$done_pid" ] || nl+=("$p"); done
+		left=("${nl[@]}")
+	done
+	pids=()
+	for p in "${watchers[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+say "$name: $nvms VM(s), kernel $kver, ${mem} MiB, timeout ${timeout}s, output $outdir"
+for attempt in 1 2; do
+	run_attempt
+	hung=()
+	for ((i = 0; i < nvms; i++)); do
+		[ ! -e "$outdir/vm$i.boothang" ] || hung+=("$i")
+	done
+	[ ${#hung[@]} -gt 0 ] || break
+	[ "$attempt" = 1 ] || break
+	# Retry only a silent hang: a kernel report during boot is a failure.
+	reported=0
+	for i in "${hung[@]}"; do
+		[ -z "$(kernel_hits "$outdir/console-vm$i.log")" ] || reported=1
+	done
+	[ $reported = 0 ] || break
+	for i in "${hung[@]}"; do
+		say "vm$i: did not start the guest script within ${boot_timeout} s (boot hang); last console lines:"
+		tail -n 8 "$outdir/console-vm$i.log" | sed 's/^/    /'
+		cp "$outdir/console-vm$i.log" "$outdir/console-vm$i.try1.log"
+	done
+	say "RETRY $name: starting every VM of the run again (the hung boot's console is in console-vmN.try1.log)"
+done
+
+# --- verdict
+dt() { # dt START END -> seconds with one decimal
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
 }
 # context FILE LINES...: print each hit with 3 lines before and 12 after,
 # at most 80 lines in all.
@@ -286,7 +361,9 @@ for ((i = 0; i < nvms; i++)); do
 	why=()
 	con=$outdir/console-vm$i.log
 	rc=${qrc[$i]:-?}
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	if [ -e "$outdir/vm$i.boothang" ]; then
+		why+=("did not start the guest script within ${boot_timeout} s")
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		why+=("timeout after ${timeout} s")
 	elif [ "$rc" != 0 ]; then
 		why+=("qemu exited $rc: $(tail -n 3 "$outdir/qemu-vm$i.log" | tr '\n' ' ')")

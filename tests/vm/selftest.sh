@@ -3,8 +3,8 @@
 #
 #   tests/vm/selftest.sh [--kver KVER] [--build DIR] [--cases A,B,...]
 #
-# Cases: clean-run script-exit-status kernel-warning two-vms timeout (the
-# default set), and, for a debug kernel, planted-uaf planted-sleep
+# Cases: clean-run script-exit-status kernel-warning two-vms timeout
+# boot-hang (the default set), and, for a debug kernel, planted-uaf planted-sleep
 # planted-leak: a test-only module commits a use-after-free, a sleep under
 # a spinlock or a leak, and the run must fail on KASAN's, the atomic-sleep
 # check's or kmemleak's report.
@@ -12,7 +12,8 @@
 # Prints one "PASS name" / "FAIL name: reason" / "SKIP name: reason" line
 # per case and exits non-zero if any case failed.  Each failing case checks
 # that run-vm.sh failed for the right reason (its output), not just that it
-# failed.  The timeout case runs in the background while the others run,
+# failed.  The timeout and boot-hang cases run in the background while the
+# others run,
 # which also shows that two harness runs at once do not collide.
 # Run outputs: BUILD/vm/selftest/<case>/ (run.log is run-vm.sh's output).
 set -euo pipefail
@@ -22,7 +23,7 @@ st=$vmdir/selftest
 
 kver=
 build=${SOFTODP_BUILD:-${BUILD:-$src/build}}
-cases=clean-run,script-exit-status,kernel-warning,two-vms,timeout
+cases=clean-run,script-exit-status,kernel-warning,two-vms,timeout,boot-hang
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=${2:?}; shift 2 ;;
@@ -80,7 +81,19 @@ if want timeout; then
 	(run timeout --script "$st/hang.sh" --timeout 30 && echo "$rc" >"$out/timeout.rc") &
 	hang_pid=$!
 fi
-trap '[ -z "$hang_pid" ] || kill "$hang_pid" 2>/dev/null || true' EXIT
+# (f) in the background: a boot that never reaches the guest script is
+# retried once, then fails (the initramfs acts out the hang).
+boot_pid=
+if want boot-hang; then
+	(run boot-hang --script "$st/clean.sh" --append sod.boothang=1 --boot-timeout 12 \
+		--timeout 120 && echo "$rc" >"$out/boot-hang.rc") &
+	boot_pid=$!
+fi
+stop_bg() {
+	local p
+	for p in $hang_pid $boot_pid; do kill "$p" 2>/dev/null || true; done
+}
+trap stop_bg EXIT
 
 # The test-only module that commits deliberate bugs (sod_warn.ko).
 kdir=/lib/modules/$kver/build
@@ -114,7 +127,7 @@ elif ! grep -q 'WARNING: userspace text' "$out/$c/console-vm0.log"; then
 	fail $c "the userspace WARNING: line is missing from the console"
 else
 	pass $c
-	echo "  $c: boot-to-script $(boot_time $c) s, $(grep -o 'root [a-z]*' "$out/$c/console-vm0.log" | head -n 1)"
+	echo "  $c: boot-to-script $(boot_time $c) s, $(grep -o 'sod-init: vm0: root [a-z]*' "$out/$c/console-vm0.log" | head -n 1 | cut -d' ' -f3-)"
 fi
 fi
 
@@ -229,6 +242,33 @@ elif [ "$rc" -eq 0 ]; then
 	show "$out/$c/run.log"
 elif ! has $c 'vm0: FAIL.*timeout after 30 s'; then
 	fail $c "run-vm.sh failed, but not by timeout"
+	show "$out/$c/run.log"
+elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
+	fail $c "QEMU still running after run-vm.sh returned"
+else
+	pass $c
+fi
+fi
+
+# (f) collect the background run.
+c="boot-hang"
+if want $c; then
+wait "$boot_pid" || true
+boot_pid=
+rc=$(cat "$out/boot-hang.rc" 2>/dev/null || echo 0)
+rm -f "$out/boot-hang.rc"
+if [ ! -f "$out/$c/run.log" ]; then
+	fail $c "no output from run-vm.sh"
+elif [ "$rc" -eq 0 ]; then
+	fail $c "run-vm.sh exited 0"
+	show "$out/$c/run.log"
+elif ! has $c '^run-vm: RETRY selftest-boot-hang' ||
+	! has $c 'vm0: FAIL.*did not start the guest script within 12 s' ||
+	[ ! -s "$out/$c/console-vm0.try1.log" ]; then
+	fail $c "run-vm.sh failed, but not by a retried boot hang"
+	show "$out/$c/run.log"
+elif has $c 'timeout after 120 s'; then
+	fail $c "the hung boot ran into the run's timeout"
 	show "$out/$c/run.log"
 elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
 	fail $c "QEMU still running after run-vm.sh returned"
