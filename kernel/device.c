@@ -22,8 +22,8 @@ enum ib_port_state sod_ndev_port_state(struct net_device *ndev)
 
 /*
  * sod_query_device - ops.query_device.  Process context.
- * Only what is implemented is advertised; ODP capabilities stay empty
- * until ODP works.
+ * Only what is implemented is advertised: explicit ODP for every RC and UD
+ * operation (implicit ODP is not implemented, so not advertised).
  */
 static int sod_query_device(struct ib_device *ibdev,
 			    struct ib_device_attr *attr, struct ib_udata *udata)
@@ -61,7 +61,14 @@ static int sod_query_device(struct ib_device *ibdev,
 	attr->max_pkeys = 1;
 	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
-	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.per_transport_caps.rc_odp_caps =
+		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
+		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
+		IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV;
+	attr->odp_caps.per_transport_caps.ud_odp_caps =
+		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV;
 	return 0;
 }
 
@@ -180,14 +187,67 @@ static const struct attribute_group sod_dev_attr_group = {
 	.attrs = sod_dev_attrs,
 };
 
+/* Port counters (`rdma statistic show`), in enum sod_stat order. */
+static const struct rdma_stat_desc sod_stat_descs[SOD_NUM_STATS] = {
+	[SOD_STAT_TX_PACKETS] = { .name = "sent_pkts" },
+	[SOD_STAT_TX_BYTES] = { .name = "sent_bytes" },
+	[SOD_STAT_RX_PACKETS] = { .name = "rcvd_pkts" },
+	[SOD_STAT_RX_BYTES] = { .name = "rcvd_bytes" },
+	[SOD_STAT_RX_DROP_MALFORMED] = { .name = "rcvd_malformed" },
+	[SOD_STAT_RX_DROP_ICRC] = { .name = "rcvd_icrc_err" },
+	[SOD_STAT_RX_DROP_NO_QP] = { .name = "rcvd_no_qp" },
+	[SOD_STAT_TX_DROP] = { .name = "send_err" },
+	[SOD_STAT_RETRANSMITS] = { .name = "retransmits" },
+	[SOD_STAT_RNR_NAK_SENT] = { .name = "rnr_nak_sent" },
+	[SOD_STAT_RNR_NAK_RCVD] = { .name = "rnr_nak_rcvd" },
+	[SOD_STAT_SEQ_ERR] = { .name = "rcvd_seq_err" },
+	[SOD_STAT_DUP_REQ] = { .name = "duplicate_request" },
+	[SOD_STAT_RETRY_EXCEEDED] = { .name = "retry_exceeded_err" },
+	[SOD_STAT_RNR_RETRY_EXCEEDED] = { .name = "rnr_retry_exceeded_err" },
+	[SOD_STAT_ODP_FAULTS] = { .name = "odp_faults" },
+	[SOD_STAT_ODP_FAULT_PAGES] = { .name = "odp_fault_pages" },
+	[SOD_STAT_ODP_FAULT_ERRORS] = { .name = "odp_fault_errors" },
+	[SOD_STAT_ODP_INVALIDATIONS] = { .name = "odp_invalidations" },
+	[SOD_STAT_ODP_INVAL_PAGES] = { .name = "odp_invalidated_pages" },
+};
+
+/*
+ * sod_alloc_port_stats - ops.alloc_hw_port_stats: the descriptor of the
+ * port's counters.  Process context, may sleep.
+ */
+static struct rdma_hw_stats *sod_alloc_port_stats(struct ib_device *ibdev,
+						  u32 port)
+{
+	return rdma_alloc_hw_stats_struct(sod_stat_descs, SOD_NUM_STATS,
+					  RDMA_HW_STATS_DEFAULT_LIFESPAN);
+}
+
+/*
+ * sod_get_hw_stats - ops.get_hw_stats: read the device's counters (one
+ * port, so the port's counters are the device's).  Process context; the
+ * core holds stats->lock.
+ */
+static int sod_get_hw_stats(struct ib_device *ibdev,
+			    struct rdma_hw_stats *stats, u32 port, int index)
+{
+	struct sod_dev *sdev = to_sod_dev(ibdev);
+	int i;
+
+	for (i = 0; i < SOD_NUM_STATS; i++)
+		stats->value[i] = atomic64_read(&sdev->stats[i]);
+	return SOD_NUM_STATS;
+}
+
 static const struct ib_device_ops sod_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = SOFTODP_ABI_VERSION,
 	.device_group = &sod_dev_attr_group,
 
+	.alloc_hw_port_stats = sod_alloc_port_stats,
 	.dealloc_driver = sod_dev_dealloc,
 	.get_dev_fw_str = sod_fw_str,
+	.get_hw_stats = sod_get_hw_stats,
 	.get_link_layer = sod_link_layer,
 	.get_port_immutable = sod_port_immutable,
 	.query_device = sod_query_device,

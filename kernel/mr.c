@@ -13,7 +13,9 @@
  * DMA MRs (get_dma_mr, kernel consumers only) cover every address: the
  * device has no DMA device (ib_uses_virt_dma()), so the addresses kernel
  * consumers post are kernel virtual addresses.  User MRs are pinned with
- * ib_umem_get() and reached page by page through mr->pages.
+ * ib_umem_get() and reached page by page through mr->pages, unless they
+ * are registered with IB_ACCESS_ON_DEMAND: then nothing is pinned and
+ * odp.c maps pages on demand (docs/odp.md).
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -25,7 +27,7 @@
 #include "softodp.h"
 
 /* Access rights a user MR may carry (anything else is refused). */
-#define SOD_MR_ACCESS_ALLOWED	(IB_ACCESS_SUPPORTED & ~IB_ACCESS_ON_DEMAND)
+#define SOD_MR_ACCESS_ALLOWED	IB_ACCESS_SUPPORTED
 
 /*
  * sod_mr_alloc - a zeroed MR of @pd, not yet published.  Process context,
@@ -84,6 +86,8 @@ static int sod_mr_publish(struct sod_mr *mr)
  */
 static void sod_mr_free(struct sod_mr *mr, bool published)
 {
+	if (mr->type == SOD_MR_ODP)
+		sod_odp_fini(mr);
 	if (mr->umem)
 		ib_umem_release(mr->umem);
 	kvfree(mr->pages);
@@ -198,6 +202,8 @@ int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 			memcpy(buf, va, len);
 		return 0;
 	}
+	if (mr->type == SOD_MR_ODP)
+		return sod_odp_copy(mr, iova, buf, len, dir);
 
 	while (len) {
 		page = sod_mr_page(mr, iova, &poff);
@@ -263,6 +269,9 @@ int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
 				     swap_add);
 		return 0;
 	}
+	if (mr->type == SOD_MR_ODP)
+		return sod_odp_atomic(mr, iova, sod_atomic64, cmp_swap, cmp,
+				      swap_add, orig);
 
 	page = sod_mr_page(mr, iova, &poff);
 	if (!page)
@@ -305,8 +314,9 @@ static struct ib_mr *sod_get_dma_mr(struct ib_pd *pd, int access)
 
 /*
  * sod_mr_user_create - pin [@start, @start + @length) of the calling
- * process and build a published MR of @pd addressed from @iova.  Process
- * context, may sleep.
+ * process (or, with IB_ACCESS_ON_DEMAND, watch it with an MMU notifier)
+ * and build a published MR of @pd addressed from @iova.  Process context,
+ * may sleep.
  */
 static struct sod_mr *sod_mr_user_create(struct ib_pd *pd, u64 start,
 					 u64 length, u64 iova, int access)
@@ -318,10 +328,6 @@ static struct sod_mr *sod_mr_user_create(struct ib_pd *pd, u64 start,
 	struct sod_mr *mr;
 	int err;
 
-	if (access & IB_ACCESS_ON_DEMAND) {
-		sod_dbg(sdev, "on-demand paging is not supported yet\n");
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	if (access & ~SOD_MR_ACCESS_ALLOWED) {
 		sod_dbg(sdev, "unknown access flags %#x\n", access);
 		return ERR_PTR(-EINVAL);
@@ -339,6 +345,16 @@ static struct sod_mr *sod_mr_user_create(struct ib_pd *pd, u64 start,
 	mr = sod_mr_alloc(pd, access);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
+
+	if (access & IB_ACCESS_ON_DEMAND) {
+		err = sod_odp_init(mr, start, length);
+		if (err) {
+			sod_dbg(sdev, "ODP registration failed (%d)\n", err);
+			goto err_free;
+		}
+		mr->type = SOD_MR_ODP;
+		goto publish;
+	}
 
 	umem = ib_umem_get(pd->device, start, length, access);
 	if (IS_ERR(umem)) {
@@ -365,6 +381,7 @@ static struct sod_mr *sod_mr_user_create(struct ib_pd *pd, u64 start,
 
 	mr->type = SOD_MR_USER;
 	mr->page_off = ib_umem_offset(umem);
+publish:
 	mr->iova = iova;
 	mr->length = length;
 	mr->ibmr.iova = iova;
@@ -381,8 +398,8 @@ err_free:
 }
 
 /*
- * sod_reg_user_mr - ops.reg_user_mr: a pinned user MR.  Process context,
- * may sleep.  On-demand paging is refused with -EOPNOTSUPP for now.
+ * sod_reg_user_mr - ops.reg_user_mr: a pinned or ODP user MR.  Process
+ * context, may sleep.
  */
 static struct ib_mr *sod_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
 				     u64 iova, int access,
@@ -410,14 +427,19 @@ static struct ib_mr *sod_rereg_user_mr(struct ib_mr *ibmr, int flags,
 	struct sod_mr *old = to_sod_mr(ibmr);
 	struct sod_mr *mr;
 
-	if (old->type != SOD_MR_USER)
+	if (old->type != SOD_MR_USER && old->type != SOD_MR_ODP)
 		return ERR_PTR(-EINVAL);
 	if (flags & ~IB_MR_REREG_SUPPORTED)
 		return ERR_PTR(-EOPNOTSUPP);
 
 	if (!(flags & IB_MR_REREG_TRANS)) {
-		start = old->umem->address;
-		length = old->umem->length;
+		if (old->type == SOD_MR_ODP) {
+			start = old->odp.start;
+			length = old->length;
+		} else {
+			start = old->umem->address;
+			length = old->umem->length;
+		}
 		iova = old->iova;
 	}
 	if (!(flags & IB_MR_REREG_PD) || !pd)

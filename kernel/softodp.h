@@ -11,6 +11,7 @@
 #define SOFTODP_H
 
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/refcount.h>
@@ -77,6 +78,11 @@ enum sod_stat {
 	SOD_STAT_DUP_REQ,
 	SOD_STAT_RETRY_EXCEEDED,
 	SOD_STAT_RNR_RETRY_EXCEEDED,
+	SOD_STAT_ODP_FAULTS,		/* ODP fault passes (hmm_range_fault) */
+	SOD_STAT_ODP_FAULT_PAGES,	/* pages newly mapped by them */
+	SOD_STAT_ODP_FAULT_ERRORS,	/* faults that failed (access error) */
+	SOD_STAT_ODP_INVALIDATIONS,	/* notifier calls on ODP MRs */
+	SOD_STAT_ODP_INVAL_PAGES,	/* device mappings they dropped */
 	SOD_NUM_STATS
 };
 
@@ -250,6 +256,33 @@ struct sod_srq {
 enum sod_mr_type {
 	SOD_MR_DMA,	/* get_dma_mr: iova is a kernel virtual address */
 	SOD_MR_USER,	/* pinned user memory (ib_umem_get) */
+	SOD_MR_ODP,	/* on-demand paging: nothing pinned (odp.c) */
+};
+
+/**
+ * struct sod_odp - the device page table of an ODP MR (docs/odp.md)
+ * @notifier: interval notifier over the MR's pages in the owner's mm
+ * @lock: the table's lock: entries change and pages are touched only
+ *	under it; nothing under it allocates or takes an mm lock
+ * @leaves: virtual page number >> 9 → array of 512 entries (pfn and
+ *	valid/write bits); leaves are only added while the MR lives
+ * @start: user virtual address of the MR's first byte
+ * @active: the notifier is inserted
+ * @faults: pages newly mapped by faults
+ * @fault_calls: successful fault passes
+ * @invalidations: notifier calls
+ * @inval_pages: mappings dropped by them
+ */
+struct sod_odp {
+	struct mmu_interval_notifier notifier;
+	struct mutex lock;
+	struct xarray leaves;
+	unsigned long start;
+	bool active;
+	atomic64_t faults;
+	atomic64_t fault_calls;
+	atomic64_t invalidations;
+	atomic64_t inval_pages;
 };
 
 /**
@@ -265,6 +298,7 @@ enum sod_mr_type {
  * @pages: SOD_MR_USER: one entry per page of @umem, in order
  * @npages: entries in @pages
  * @page_off: offset of @iova within @pages[0]
+ * @odp: SOD_MR_ODP: the device page table
  * @ref: users: the table's reference plus one per in-flight access
  *	(sod_mr_get/sod_mr_put); dereg waits for zero on @done
  * @done: completed when @ref drops to zero
@@ -282,6 +316,7 @@ struct sod_mr {
 	struct page **pages;
 	unsigned long npages;
 	unsigned int page_off;
+	struct sod_odp odp;
 	refcount_t ref;
 	struct completion done;
 	struct rcu_head rcu;
@@ -681,6 +716,15 @@ int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		enum sod_copy_dir dir);
 int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
 		  u64 swap_add, u64 *orig);
+
+/* odp.c */
+int sod_odp_init(struct sod_mr *mr, u64 start, u64 length);
+void sod_odp_fini(struct sod_mr *mr);
+int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
+		 enum sod_copy_dir dir);
+int sod_odp_atomic(struct sod_mr *mr, u64 iova,
+		   u64 (*op)(u64 *p, bool cmp_swap, u64 cmp, u64 swap_add),
+		   bool cmp_swap, u64 cmp, u64 swap_add, u64 *orig);
 
 /* ah.c */
 extern const struct ib_device_ops sod_ah_ops;

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softodp: On-Demand Paging memory regions (docs/odp.md).
+ *
+ * An ODP MR pins nothing.  Its device page table is a sparse set of
+ * leaves (one per 2 MiB of virtual address space that was ever faulted),
+ * filled by hmm_range_fault() from the QP's worker and emptied by an
+ * mmu_interval_notifier whenever the kernel changes the process's page
+ * tables in the MR's range.  odp->lock is the device page table's lock:
+ * a page is touched only while it is held and the page's entry is valid,
+ * and the notifier clears entries under the same lock, so no page is
+ * touched after the kernel was told it may change.  Nothing under
+ * odp->lock allocates memory or takes an mm lock (the notifier is called
+ * from reclaim and with mm locks held).
+ */
+#include <linux/hmm.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "softodp.h"
+
+/* Leaf entry bits; the pfn is stored above them. */
+#define SOD_ODP_VALID		BIT(0)
+#define SOD_ODP_WRITE		BIT(1)
+#define SOD_ODP_PFN_SHIFT	2
+
+#define SOD_ODP_LEAF_SHIFT	9
+#define SOD_ODP_LEAF_ENTRIES	(1UL << SOD_ODP_LEAF_SHIFT)
+#define SOD_ODP_LEAF_MASK	(SOD_ODP_LEAF_ENTRIES - 1)
+
+/* Pages faulted (and copied under one hold of the lock) at most at once. */
+#define SOD_ODP_WINDOW		64
+
+/* How long a fault retries while invalidations keep racing with it. */
+#define SOD_ODP_FAULT_TIMEOUT_MS	HMM_RANGE_DEFAULT_TIMEOUT
+
+/*
+ * sod_odp_entry - the leaf slot of virtual page @vpn, or NULL if its leaf
+ * was never allocated.  Caller holds odp->lock (or only reads the slot
+ * pointer, which never changes while the MR lives).  Any context.
+ */
+static unsigned long *sod_odp_entry(struct sod_odp *odp, unsigned long vpn)
+{
+	unsigned long *leaf = xa_load(&odp->leaves, vpn >> SOD_ODP_LEAF_SHIFT);
+
+	return leaf ? &leaf[vpn & SOD_ODP_LEAF_MASK] : NULL;
+}
+
+/*
+ * sod_odp_mapped - are virtual pages [@vpn, @vpn + @n) all mapped in the
+ * device table, writable if @write?  Caller holds odp->lock.
+ */
+static bool sod_odp_mapped(struct sod_odp *odp, unsigned long vpn,
+			   unsigned long n, bool write)
+{
+	unsigned long need = SOD_ODP_VALID | (write ? SOD_ODP_WRITE : 0);
+	unsigned long *e;
+
+	for (; n; n--, vpn++) {
+		e = sod_odp_entry(odp, vpn);
+		if (!e || (*e & need) != need)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * sod_odp_leaves - make sure leaves exist for [@vpn, @vpn + @n).
+ * Process context, may sleep (GFP_KERNEL); odp->lock must NOT be held.
+ */
+static int sod_odp_leaves(struct sod_odp *odp, unsigned long vpn,
+			  unsigned long n)
+{
+	unsigned long first = vpn >> SOD_ODP_LEAF_SHIFT;
+	unsigned long last = (vpn + n - 1) >> SOD_ODP_LEAF_SHIFT;
+	unsigned long idx;
+	void *leaf;
+	int err;
+
+	for (idx = first; idx <= last; idx++) {
+		if (xa_load(&odp->leaves, idx))
+			continue;
+		leaf = kcalloc(SOD_ODP_LEAF_ENTRIES, sizeof(unsigned long),
+			       GFP_KERNEL);
+		if (!leaf)
+			return -ENOMEM;
+		err = xa_insert(&odp->leaves, idx, leaf, GFP_KERNEL);
+		if (err) {
+			kfree(leaf);
+			/* -EBUSY: another fault put one there first. */
+			if (err != -EBUSY)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * sod_odp_fault - fault virtual pages [@vpn, @vpn + @n) of the MR's
+ * process in (writable if @write) and install them in the device table.
+ * Returns 0 with odp->lock HELD and every page of the window mapped, or
+ * an error without the lock: -EFAULT (no mapping, no permission, or the
+ * process is gone), -ENOMEM, -EAGAIN (invalidations kept racing for a
+ * second).  Process context, may sleep; the caller holds no odp->lock.
+ */
+static int sod_odp_fault(struct sod_mr *mr, unsigned long vpn,
+			 unsigned long n, bool write)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long deadline, i, newly = 0;
+	unsigned long pfns[SOD_ODP_WINDOW];
+	struct hmm_range range = {
+		.notifier = &odp->notifier,
+		.start = vpn << PAGE_SHIFT,
+		.end = (vpn + n) << PAGE_SHIFT,
+		.hmm_pfns = pfns,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	struct mm_struct *mm = odp->notifier.mm;
+	unsigned long *e;
+	int err;
+
+	err = sod_odp_leaves(odp, vpn, n);
+	if (err)
+		return err;
+
+	/*
+	 * The mm reference is dropped before odp->lock is taken: the last
+	 * mmput() tears the address space down, which calls our notifier.
+	 */
+	deadline = jiffies + msecs_to_jiffies(SOD_ODP_FAULT_TIMEOUT_MS);
+	for (;;) {
+		if (!mmget_not_zero(mm)) {
+			err = -EFAULT;
+			break;
+		}
+		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		mmput(mm);
+		if (!err) {
+			mutex_lock(&odp->lock);
+			if (!mmu_interval_read_retry(&odp->notifier,
+						     range.notifier_seq))
+				break;
+			mutex_unlock(&odp->lock);
+		} else if (err != -EBUSY) {
+			break;
+		}
+		if (time_after(jiffies, deadline)) {
+			err = -EAGAIN;
+			break;
+		}
+		cond_resched();
+	}
+	if (err) {
+		sod_stat_inc(mr->sdev, SOD_STAT_ODP_FAULT_ERRORS);
+		sod_dbg(mr->sdev, "ODP fault of %lu pages at %#lx failed (%d)\n",
+			n, vpn << PAGE_SHIFT, err);
+		return err == -EAGAIN ? err : -EFAULT;
+	}
+
+	/* odp->lock held, the sequence is still ours: install. */
+	for (i = 0; i < n; i++) {
+		unsigned long v = SOD_ODP_VALID;
+
+		if (pfns[i] & HMM_PFN_WRITE)
+			v |= SOD_ODP_WRITE;
+		v |= page_to_pfn(hmm_pfn_to_page(pfns[i])) << SOD_ODP_PFN_SHIFT;
+		e = sod_odp_entry(odp, vpn + i);
+		if (!(*e & SOD_ODP_VALID))
+			newly++;
+		*e = v;
+	}
+	atomic64_add(newly, &odp->faults);
+	atomic64_inc(&odp->fault_calls);
+	sod_stat_add(mr->sdev, SOD_STAT_ODP_FAULT_PAGES, newly);
+	sod_stat_inc(mr->sdev, SOD_STAT_ODP_FAULTS);
+	return 0;
+}
+
+/*
+ * sod_odp_lock_window - map virtual pages [@vpn, @vpn + @n) (n at most
+ * SOD_ODP_WINDOW) for an access, writable if @write, faulting what is
+ * missing.  Returns 0 with odp->lock held, or an error without it (see
+ * sod_odp_fault()).  Process context, may sleep.
+ */
+static int sod_odp_lock_window(struct sod_mr *mr, unsigned long vpn,
+			       unsigned long n, bool write)
+{
+	struct sod_odp *odp = &mr->odp;
+
+	mutex_lock(&odp->lock);
+	if (sod_odp_mapped(odp, vpn, n, write))
+		return 0;
+	mutex_unlock(&odp->lock);
+	return sod_odp_fault(mr, vpn, n, write);
+}
+
+/*
+ * sod_odp_page - the page mapped at virtual page @vpn.  Caller holds
+ * odp->lock and made sure the entry is valid.
+ */
+static struct page *sod_odp_page(struct sod_odp *odp, unsigned long vpn)
+{
+	return pfn_to_page(*sod_odp_entry(odp, vpn) >> SOD_ODP_PFN_SHIFT);
+}
+
+/*
+ * sod_odp_copy - sod_mr_copy() for an ODP MR: copy @len bytes between
+ * @buf (kernel memory) and the MR at @iova (inside the MR, checked by the
+ * caller, who holds an MR reference), faulting pages in as needed.
+ * Returns 0, -EFAULT (a page cannot be mapped with the access needed) or
+ * -EAGAIN.  Process context (the QP worker, qp->mutex held), may sleep.
+ */
+int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
+		 enum sod_copy_dir dir)
+{
+	struct sod_odp *odp = &mr->odp;
+	bool write = dir == SOD_COPY_TO_MR;
+	unsigned long va = odp->start + (iova - mr->iova);
+	unsigned long vpn, n, end;
+	unsigned int poff;
+	size_t chunk;
+	void *p;
+	int err;
+
+	might_sleep();
+	while (len) {
+		vpn = va >> PAGE_SHIFT;
+		end = (va + len - 1) >> PAGE_SHIFT;
+		n = min(end - vpn + 1, SOD_ODP_WINDOW);
+		err = sod_odp_lock_window(mr, vpn, n, write);
+		if (err)
+			return err;
+		for (; n && len; n--, vpn++) {
+			poff = offset_in_page(va);
+			chunk = min_t(u64, len, PAGE_SIZE - poff);
+			p = kmap_local_page(sod_odp_page(odp, vpn));
+			if (write)
+				memcpy(p + poff, buf, chunk);
+			else
+				memcpy(buf, p + poff, chunk);
+			kunmap_local(p);
+			buf += chunk;
+			va += chunk;
+			len -= chunk;
+		}
+		mutex_unlock(&odp->lock);
+	}
+	return 0;
+}
+
+/*
+ * sod_odp_atomic - run @op on the 8 bytes at @iova of an ODP MR (inside
+ * the MR and 8-byte aligned in the process's address space, checked by
+ * the caller), faulting the page in writable.  Returns 0 or an error of
+ * sod_odp_fault().  Process context (QP worker), may sleep.
+ */
+int sod_odp_atomic(struct sod_mr *mr, u64 iova,
+		   u64 (*op)(u64 *p, bool cmp_swap, u64 cmp, u64 swap_add),
+		   bool cmp_swap, u64 cmp, u64 swap_add, u64 *orig)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long va = odp->start + (iova - mr->iova);
+	unsigned long vpn = va >> PAGE_SHIFT;
+	void *p;
+	int err;
+
+	might_sleep();
+	if (va & 7)
+		return -EINVAL;
+	err = sod_odp_lock_window(mr, vpn, 1, true);
+	if (err)
+		return err;
+	p = kmap_local_page(sod_odp_page(odp, vpn));
+	*orig = op(p + offset_in_page(va), cmp_swap, cmp, swap_add);
+	kunmap_local(p);
+	mutex_unlock(&odp->lock);
+	return 0;
+}
+
+/*
+ * sod_odp_zap - drop the device mappings of virtual pages [@first, @last]
+ * and return how many were valid.  Caller holds odp->lock.  Visits only
+ * the leaves that exist.
+ */
+static unsigned long sod_odp_zap(struct sod_odp *odp, unsigned long first,
+				 unsigned long last)
+{
+	unsigned long lfirst = first >> SOD_ODP_LEAF_SHIFT;
+	unsigned long llast = last >> SOD_ODP_LEAF_SHIFT;
+	unsigned long idx, i, lo, hi, dropped = 0;
+	unsigned long *leaf;
+
+	xa_for_each_range(&odp->leaves, idx, leaf, lfirst, llast) {
+		lo = idx == lfirst ? first & SOD_ODP_LEAF_MASK : 0;
+		hi = idx == llast ? last & SOD_ODP_LEAF_MASK :
+				    SOD_ODP_LEAF_MASK;
+		for (i = lo; i <= hi; i++) {
+			if (leaf[i] & SOD_ODP_VALID)
+				dropped++;
+			leaf[i] = 0;
+		}
+	}
+	return dropped;
+}
+
+/*
+ * sod_odp_invalidate - mmu_interval_notifier_ops.invalidate: the kernel is
+ * about to change the page tables of @range.  Drops the device mappings of
+ * the overlap with the MR; after this returns the device does not touch
+ * those pages until it faults them again.  Called by the mm with its locks
+ * held (mmap_lock, i_mmap_rwsem, page locks, reclaim): takes only
+ * odp->lock, allocates nothing.  Must not sleep when the range is not
+ * blockable: then only tries the lock, and returns false if it is busy.
+ */
+static bool sod_odp_invalidate(struct mmu_interval_notifier *mni,
+			       const struct mmu_notifier_range *range,
+			       unsigned long cur_seq)
+{
+	struct sod_mr *mr = container_of(mni, struct sod_mr, odp.notifier);
+	struct sod_odp *odp = &mr->odp;
+	unsigned long start, end, dropped;
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&odp->lock);
+	else if (!mutex_trylock(&odp->lock))
+		return false;
+
+	mmu_interval_set_seq(mni, cur_seq);
+	start = max(range->start, mni->interval_tree.start);
+	end = min(range->end - 1, mni->interval_tree.last);
+	dropped = 0;
+	if (start <= end)
+		dropped = sod_odp_zap(odp, start >> PAGE_SHIFT,
+				      end >> PAGE_SHIFT);
+	mutex_unlock(&odp->lock);
+
+	atomic64_inc(&odp->invalidations);
+	atomic64_add(dropped, &odp->inval_pages);
+	sod_stat_inc(mr->sdev, SOD_STAT_ODP_INVALIDATIONS);
+	sod_stat_add(mr->sdev, SOD_STAT_ODP_INVAL_PAGES, dropped);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops sod_odp_ops = {
+	.invalidate = sod_odp_invalidate,
+};
+
+/*
+ * sod_odp_init - make @mr an ODP MR over [@start, @start + @length) of the
+ * calling process (nothing is faulted or pinned).  Process context
+ * (reg_user_mr), may sleep (the notifier insertion may take mmap_lock).
+ */
+int sod_odp_init(struct sod_mr *mr, u64 start, u64 length)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long first, end;
+	int err;
+
+	if (!current->mm)
+		return -EINVAL;
+	if (start > TASK_SIZE || length > TASK_SIZE - start)
+		return -EFAULT;
+	first = start & PAGE_MASK;
+	end = PAGE_ALIGN(start + length);
+	if (!end)
+		return -EFAULT;
+
+	mutex_init(&odp->lock);
+	xa_init(&odp->leaves);
+	odp->start = start;
+	err = mmu_interval_notifier_insert(&odp->notifier, current->mm,
+					   first, end - first, &sod_odp_ops);
+	if (err) {
+		xa_destroy(&odp->leaves);
+		mutex_destroy(&odp->lock);
+		return err;
+	}
+	odp->active = true;
+	return 0;
+}
+
+/*
+ * sod_odp_fini - undo sod_odp_init() once no access can be in flight (the
+ * MR is unpublished and its references drained).  Waits for a running
+ * invalidation.  Process context, may sleep.
+ */
+void sod_odp_fini(struct sod_mr *mr)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long idx;
+	void *leaf;
+
+	if (!odp->active)
+		return;
+	mmu_interval_notifier_remove(&odp->notifier);
+	xa_for_each(&odp->leaves, idx, leaf)
+		kfree(leaf);
+	xa_destroy(&odp->leaves);
+	mutex_destroy(&odp->lock);
+	odp->active = false;
+}
