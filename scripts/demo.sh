@@ -5,9 +5,9 @@
 # libibverbs sees of it, checks that the port follows its netdev, then
 # moves data between the VMs over RoCEv2 with softodp on both ends and
 # verifies it: ibv_rc_pingpong -c (SEND), sod_traffic (WRITE, READ, SEND,
-# 4 KiB and 64 KiB, every byte checked), ib_write_bw (a figure).  The ODP
-# step runs once softodp advertises ODP (issue 5).  Exits non-zero if any
-# step failed.  Guest side: scripts/demo-guest.sh.
+# 4 KiB and 64 KiB, every byte checked), ib_write_bw (a figure), and an
+# On-Demand Paging ping-pong with nothing pinnable (ulimit -l 0), showing
+# the pages the device faulted.  Exits non-zero if any step failed.  Guest side: scripts/demo-guest.sh.
 #   BUILD=DIR   build tree (default <repo>/build)
 #   KVER=REL    kernel the VMs boot (default: the installed *-amd64 one)
 set -euo pipefail
@@ -55,4 +55,4 @@ grep -h '^DEMO-RESULT ' "$out"/vm*/log 2>/dev/null | sed 's/^DEMO-RESULT /  /' |
 if [ $rc -ne 0 ] || [ $nfail -ne 0 ]; then
 	sod_die "demo FAILED: $nfail failed step(s), run-vm exit $rc; logs: $out (console-vm*.log, vm*/*.log)"
 fi
-echo "demo PASSED: RDMA WRITE, READ and SEND between two softodp VMs, data verified; logs: $out"
+echo "demo PASSED: RDMA WRITE, READ and SEND between two softodp VMs, and SEND/RECV on ODP memory, data verified; logs: $out"

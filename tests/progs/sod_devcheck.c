@@ -3,8 +3,10 @@
  * sod_devcheck: check what a softodp device reports through the verbs API.
  *
  * Opens the device by name and checks:
- *   - ibv_query_device_ex: max_pd > 0, no ODP capability yet
- *     (odp_caps.general_caps == 0), a non-empty fw_ver, a non-zero
+ *   - ibv_query_device_ex: max_pd > 0, explicit ODP (IBV_ODP_SUPPORT
+ *     without IMPLICIT) with exactly RC SEND/RECV/WRITE/READ/ATOMIC/
+ *     SRQ_RECV and UD SEND/RECV, nothing for UC or XRC, a non-empty
+ *     fw_ver, a non-zero
  *     vendor_id (or the given --vendor-id / --part-id);
  *   - ibv_query_port(1): link layer Ethernet, the given --state, and
  *     active_mtu equal to the given --mtu;
@@ -161,8 +163,18 @@ static void check_device(struct ibv_context *ctx, const struct opts *o)
 
 	if (attr.orig_attr.max_pd <= 0)
 		fail("max_pd must be > 0");
-	if (attr.odp_caps.general_caps != 0)
-		fail("odp_caps.general_caps must be 0 (ODP is not implemented yet)");
+	if (attr.odp_caps.general_caps != IBV_ODP_SUPPORT)
+		fail("odp_caps.general_caps must be IBV_ODP_SUPPORT alone");
+	if (attr.odp_caps.per_transport_caps.rc_odp_caps !=
+	    (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
+	     IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |
+	     IBV_ODP_SUPPORT_ATOMIC | IBV_ODP_SUPPORT_SRQ_RECV))
+		fail("rc_odp_caps must be SEND|RECV|WRITE|READ|ATOMIC|SRQ_RECV");
+	if (attr.odp_caps.per_transport_caps.ud_odp_caps !=
+	    (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV))
+		fail("ud_odp_caps must be SEND|RECV");
+	if (attr.odp_caps.per_transport_caps.uc_odp_caps || attr.xrc_odp_caps)
+		fail("uc/xrc ODP caps must be empty (no UC/XRC)");
 	if (attr.orig_attr.fw_ver[0] == '\0')
 		fail("fw_ver is empty");
 	if (o->have_vendor) {
