@@ -286,6 +286,74 @@ int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
 }
 
 /*
+ * sod_mr_prefetch - an operation is about to access [@iova, @iova + @len)
+ * of @mr (writing if @write): for an ODP MR, map up to SOD_ODP_PREFETCH
+ * bytes of it now, in batches, faulting what is missing.  Best effort:
+ * a failure shows up in the access itself.  The caller checked rights and
+ * range and holds a reference.  Process context (QP worker), may sleep.
+ */
+void sod_mr_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write)
+{
+	if (mr->type != SOD_MR_ODP || !len || !sod_mr_in_range(mr, iova, len))
+		return;
+	sod_odp_prefetch(mr, iova, min_t(u64, len, SOD_ODP_PREFETCH), write,
+			 true);
+}
+
+/*
+ * sod_advise_mr - ops.advise_mr (ibv_advise_mr): prefetch the SGEs' ranges
+ * of ODP MRs, for reading, for writing (the MR needs LOCAL_WRITE), or
+ * mapping only what is present (NO_FAULT).  Done synchronously, so
+ * IB_UVERBS_ADVISE_MR_FLAG_FLUSH needs nothing more.  Returns 0,
+ * -EOPNOTSUPP (unknown advice or flag), -EINVAL (unknown lkey, other PD,
+ * not an ODP MR, outside the MR, no LOCAL_WRITE for PREFETCH_WRITE) or
+ * -EFAULT (a page could not be faulted).  Process context, may sleep.
+ */
+static int sod_advise_mr(struct ib_pd *pd,
+			 enum ib_uverbs_advise_mr_advice advice, u32 flags,
+			 struct ib_sge *sg_list, u32 num_sge,
+			 struct uverbs_attr_bundle *attrs)
+{
+	struct sod_dev *sdev = to_sod_dev(pd->device);
+	bool write = false, fault = true;
+	struct sod_mr *mr;
+	u32 i;
+	int err;
+
+	switch (advice) {
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH:
+		break;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE:
+		write = true;
+		break;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT:
+		fault = false;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (flags & ~IB_UVERBS_ADVISE_MR_FLAG_FLUSH)
+		return -EOPNOTSUPP;
+
+	for (i = 0; i < num_sge; i++) {
+		mr = sod_mr_get(sdev, sg_list[i].lkey);
+		if (!mr)
+			return -EINVAL;
+		err = -EINVAL;
+		if (mr->type == SOD_MR_ODP &&
+		    !sod_mr_check(mr, to_sod_pd(pd)->pdn, sg_list[i].addr,
+				  sg_list[i].length,
+				  write ? IB_ACCESS_LOCAL_WRITE : 0))
+			err = sod_odp_prefetch(mr, sg_list[i].addr,
+					       sg_list[i].length, write, fault);
+		sod_mr_put(mr);
+		if (err)
+			return err == -EINVAL ? err : -EFAULT;
+	}
+	return 0;
+}
+
+/*
  * sod_get_dma_mr - ops.get_dma_mr: an MR over all kernel memory, for
  * kernel consumers (the core uses it for pd->local_dma_lkey).  Process
  * context, may sleep.
@@ -470,6 +538,7 @@ static int sod_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 }
 
 const struct ib_device_ops sod_mr_ops = {
+	.advise_mr = sod_advise_mr,
 	.dereg_mr = sod_dereg_mr,
 	.get_dma_mr = sod_get_dma_mr,
 	.reg_user_mr = sod_reg_user_mr,

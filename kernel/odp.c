@@ -185,6 +185,65 @@ static int sod_odp_fault(struct sod_mr *mr, unsigned long vpn,
 }
 
 /*
+ * sod_odp_map_present - install in the device table whichever of virtual
+ * pages [@vpn, @vpn + @n) the CPU page tables map now, without faulting.
+ * Returns 0 with odp->lock held, or an error without it.  Process
+ * context, may sleep; the caller holds no odp->lock.
+ */
+static int sod_odp_map_present(struct sod_mr *mr, unsigned long vpn,
+			       unsigned long n)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long pfns[SOD_ODP_WINDOW];
+	struct hmm_range range = {
+		.notifier = &odp->notifier,
+		.start = vpn << PAGE_SHIFT,
+		.end = (vpn + n) << PAGE_SHIFT,
+		.hmm_pfns = pfns,
+	};
+	struct mm_struct *mm = odp->notifier.mm;
+	unsigned long i, v, newly = 0;
+	unsigned long *e;
+	int err;
+
+	err = sod_odp_leaves(odp, vpn, n);
+	if (err)
+		return err;
+	do {
+		if (!mmget_not_zero(mm))
+			return -EFAULT;
+		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		mmput(mm);
+		if (err)
+			return err;
+		mutex_lock(&odp->lock);
+		if (!mmu_interval_read_retry(&odp->notifier, range.notifier_seq))
+			break;
+		mutex_unlock(&odp->lock);
+		cond_resched();
+	} while (1);
+
+	for (i = 0; i < n; i++) {
+		if (!(pfns[i] & HMM_PFN_VALID))
+			continue;
+		v = SOD_ODP_VALID |
+		    page_to_pfn(hmm_pfn_to_page(pfns[i])) << SOD_ODP_PFN_SHIFT;
+		if (pfns[i] & HMM_PFN_WRITE)
+			v |= SOD_ODP_WRITE;
+		e = sod_odp_entry(odp, vpn + i);
+		if (!(*e & SOD_ODP_VALID))
+			newly++;
+		*e = v;
+	}
+	atomic64_add(newly, &odp->faults);
+	sod_stat_add(mr->sdev, SOD_STAT_ODP_FAULT_PAGES, newly);
+	return 0;
+}
+
+/*
  * sod_odp_lock_window - map virtual pages [@vpn, @vpn + @n) (n at most
  * SOD_ODP_WINDOW) for an access, writable if @write, faulting what is
  * missing.  Returns 0 with odp->lock held, or an error without it (see
@@ -282,6 +341,43 @@ int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 	*orig = op(p + offset_in_page(va), cmp_swap, cmp, swap_add);
 	kunmap_local(p);
 	mutex_unlock(&odp->lock);
+	return 0;
+}
+
+/*
+ * sod_odp_prefetch - map [@iova, @iova + @len) of an ODP MR (inside the
+ * MR, checked by the caller, who holds a reference) before the device
+ * needs it, so that a transfer faults in batches of SOD_ODP_WINDOW pages
+ * rather than a packet at a time.  With @fault false only pages already
+ * present in the CPU page tables are mapped (nothing is faulted or
+ * allocated: IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT).  Returns 0 or
+ * the first error (callers on the data path ignore it: the access itself
+ * reports it).  Process context, may sleep; no odp->lock held.
+ */
+int sod_odp_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write,
+		     bool fault)
+{
+	struct sod_odp *odp = &mr->odp;
+	unsigned long va = odp->start + (iova - mr->iova);
+	unsigned long vpn, end, n;
+	int err;
+
+	if (!len)
+		return 0;
+	vpn = va >> PAGE_SHIFT;
+	end = (va + len - 1) >> PAGE_SHIFT;
+	while (vpn <= end) {
+		n = min(end - vpn + 1, SOD_ODP_WINDOW);
+		if (fault)
+			err = sod_odp_lock_window(mr, vpn, n, write);
+		else
+			err = sod_odp_map_present(mr, vpn, n);
+		if (err)
+			return err;
+		mutex_unlock(&odp->lock);
+		vpn += n;
+		cond_resched();
+	}
 	return 0;
 }
 

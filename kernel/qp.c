@@ -166,6 +166,34 @@ int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
 	return len ? -ENOSPC : 0;
 }
 
+/*
+ * sod_sge_prefetch - a WQE is about to move up to @len bytes through its
+ * SGE list (into it if @write): let ODP MRs among the SGEs map the first
+ * SOD_ODP_PREFETCH bytes in batches.  Best effort; bad SGEs are left for
+ * sod_sge_copy() to report.  Worker context: may sleep.
+ */
+void sod_sge_prefetch(struct sod_qp *qp, const struct softodp_sge *sge,
+		      u32 num_sge, u64 len, bool write)
+{
+	int need = write ? IB_ACCESS_LOCAL_WRITE : 0;
+	u64 budget = min_t(u64, len, SOD_ODP_PREFETCH);
+	u32 i;
+
+	for (i = 0; i < num_sge && budget; i++) {
+		u32 n = min_t(u64, READ_ONCE(sge[i].length), budget);
+		u64 addr = READ_ONCE(sge[i].addr);
+		struct sod_mr *mr;
+
+		mr = sod_mr_get(qp->sdev, READ_ONCE(sge[i].lkey));
+		if (!mr)
+			return;
+		if (!sod_mr_check(mr, qp->pd->pdn, addr, n, need))
+			sod_mr_prefetch(mr, addr, n, write);
+		sod_mr_put(mr);
+		budget -= n;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Packets and completions                                              */
 /* ------------------------------------------------------------------ */

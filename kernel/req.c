@@ -162,6 +162,11 @@ static void sod_req_fetch_one(struct sod_qp *qp, u32 idx)
 		s->qkey = (s->hdr.wr.ud.remote_qkey & BIT(31)) ?
 			  qp->attr.qkey : s->hdr.wr.ud.remote_qkey;
 	}
+	/* ODP: map the local buffers in batches before packets need them. */
+	if (!(s->hdr.send_flags & IB_SEND_INLINE) &&
+	    !sod_op_is_atomic(s->hdr.opcode))
+		sod_sge_prefetch(qp, sge, s->hdr.num_sge, len,
+				 s->hdr.opcode == IB_WR_RDMA_READ);
 }
 
 /* Opcode of the packet of an RC SEND/WRITE at position first/last. */

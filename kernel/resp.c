@@ -253,12 +253,14 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 					       pkt->psn);
 				return;
 			}
+			sod_mr_prefetch(mr, va, len, true);
 			sod_mr_put(mr);
 		}
 		qp->resp.wrkey = be32_to_cpu(reth->rkey);
 		qp->resp.wva = va;
 		qp->resp.wleft = len;
 		qp->resp.wlen = len;
+		qp->resp.wpf = va + min_t(u32, len, SOD_ODP_PREFETCH);
 	}
 	if (pkt->paylen > qp->resp.wleft ||
 	    (last && pkt->paylen != qp->resp.wleft) ||
@@ -286,6 +288,13 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 						  qp->resp.wva, pkt->paylen,
 						  IB_ACCESS_REMOTE_WRITE);
 
+		/* ODP: map the next stretch of a long WRITE in one batch. */
+		if (mr && qp->resp.wva + pkt->paylen > qp->resp.wpf) {
+			sod_mr_prefetch(mr, qp->resp.wva, qp->resp.wleft, true);
+			qp->resp.wpf = qp->resp.wva +
+				       min_t(u32, qp->resp.wleft,
+					     SOD_ODP_PREFETCH);
+		}
 		err = mr ? sod_mr_copy(mr, qp->resp.wva, sod_pkt_payload(pkt),
 				       pkt->paylen, SOD_COPY_TO_MR) : -EACCES;
 		if (mr)
@@ -343,6 +352,10 @@ void sod_resp_read_stream(struct sod_qp *qp)
 				       qp->resp.rd_psn);
 			return;
 		}
+		/* ODP: map this pass's stretch in one batch. */
+		sod_mr_prefetch(mr, qp->resp.rd_va,
+				min_t(u64, qp->resp.rd_left,
+				      (u64)SOD_WORK_BUDGET * mtu), false);
 	}
 	for (n = 0; n < SOD_WORK_BUDGET && qp->resp.rd_streaming; n++) {
 		u32 paylen = min(mtu, qp->resp.rd_left);

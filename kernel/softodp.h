@@ -551,6 +551,7 @@ struct sod_qp {
 		u64 wva;
 		u32 wleft;
 		u32 wlen;
+		u64 wpf;		/* ODP: prefetched up to this address */
 		struct sod_rd_entry *rd;	/* max_dest_rd_atomic entries */
 		u32 rd_next;
 		bool rd_streaming;	/* READ responses still to send */
@@ -716,12 +717,21 @@ int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		enum sod_copy_dir dir);
 int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
 		  u64 swap_add, u64 *orig);
+void sod_mr_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write);
+
+/*
+ * Bytes of an operation an ODP MR maps ahead of the packets that need
+ * them (docs/odp.md, "Prefetch").
+ */
+#define SOD_ODP_PREFETCH	(1U << 20)
 
 /* odp.c */
 int sod_odp_init(struct sod_mr *mr, u64 start, u64 length);
 void sod_odp_fini(struct sod_mr *mr);
 int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		 enum sod_copy_dir dir);
+int sod_odp_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write,
+		     bool fault);
 int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 		   u64 (*op)(u64 *p, bool cmp_swap, u64 cmp, u64 swap_add),
 		   bool cmp_swap, u64 cmp, u64 swap_add, u64 *orig);
