@@ -22,8 +22,8 @@ enum ib_port_state sod_ndev_port_state(struct net_device *ndev)
 
 /*
  * sod_query_device - ops.query_device.  Process context.
- * Only what is implemented is advertised: explicit ODP for every RC and UD
- * operation (implicit ODP is not implemented, so not advertised).
+ * Only what is implemented is advertised: ODP, explicit and implicit, for
+ * every RC and UD operation.
  */
 static int sod_query_device(struct ib_device *ibdev,
 			    struct ib_device_attr *attr, struct ib_udata *udata)
@@ -62,7 +62,7 @@ static int sod_query_device(struct ib_device *ibdev,
 	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
-	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT | IB_ODP_SUPPORT_IMPLICIT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps =
 		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
 		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |

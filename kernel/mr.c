@@ -405,7 +405,15 @@ static struct sod_mr *sod_mr_user_create(struct ib_pd *pd, u64 start,
 		sod_dbg(sdev, "remote write/atomic without local write\n");
 		return ERR_PTR(-EINVAL);
 	}
-	if (!length || length > SOD_MAX_MR_SIZE || iova > U64_MAX - length) {
+	/*
+	 * Implicit ODP (addr NULL, length SIZE_MAX): one MR for the whole
+	 * user address space, iova == virtual address.
+	 */
+	if ((access & IB_ACCESS_ON_DEMAND) && !start && !iova &&
+	    length == U64_MAX)
+		length = TASK_SIZE;
+	else if (!length || length > SOD_MAX_MR_SIZE ||
+		 iova > U64_MAX - length) {
 		sod_dbg(sdev, "bad length %#llx at iova %#llx\n", length, iova);
 		return ERR_PTR(-EINVAL);
 	}

@@ -10,7 +10,8 @@
 #        ib_write_bw               a bandwidth figure
 #   4. On-Demand Paging: ibv_rc_pingpong --odp -c (64 KiB messages) with
 #      RLIMIT_MEMLOCK 0 on both sides, so nothing can be pinned, and the
-#      device's ODP counters (pages faulted, invalidations) around it.
+#      device's ODP counters (pages faulted, invalidations) around it;
+#      then the same with implicit ODP (one MR for the address space).
 # Every step is recorded in $SOFTODP_OUT/results (PASS/FAIL/SKIP); the
 # script exits 1 if any step failed.  The client prints one "DEMO-RESULT"
 # line per transfer, which scripts/demo.sh collects.
@@ -164,6 +165,13 @@ if ibv_devinfo -v -d $DEV | sed -n '/rc_odp_caps/,/_odp_caps/p' | grep -q SUPPOR
 			sed -E 's/.*= ([0-9.]+) usec.*/\1 us per round trip/')"
 	else
 		result "ODP        ibv_rc_pingpong --odp FAILED (see $SOFTODP_OUT/odp.log)"
+	fi
+	if step "ibv_rc_pingpong -c --odp --iodp (implicit ODP, ulimit -l 0)" pair iodp 18535 "" "" \
+		bash -c 'ulimit -l 0 && exec "$@"' - ibv_rc_pingpong $d -p 18535 -n 50 -s 65536 -c -o -O; then
+		result "ODP        implicit (one MR for the whole address space), 50 x 64 KiB: $(grep -m1 -E '^[0-9]+ iters in' "$SOFTODP_OUT/iodp.log" |
+			sed -E 's/.*= ([0-9.]+) usec.*/\1 us per round trip/')"
+	else
+		result "ODP        implicit ibv_rc_pingpong FAILED (see $SOFTODP_OUT/iodp.log)"
 	fi
 	say "ODP counters after: $(odp_stats)"
 	result "ODP        counters on vm1: $(odp_stats)"

@@ -3,8 +3,8 @@
  * sod_devcheck: check what a softodp device reports through the verbs API.
  *
  * Opens the device by name and checks:
- *   - ibv_query_device_ex: max_pd > 0, explicit ODP (IBV_ODP_SUPPORT
- *     without IMPLICIT) with exactly RC SEND/RECV/WRITE/READ/ATOMIC/
+ *   - ibv_query_device_ex: max_pd > 0, ODP (IBV_ODP_SUPPORT and
+ *     IBV_ODP_SUPPORT_IMPLICIT) with exactly RC SEND/RECV/WRITE/READ/ATOMIC/
  *     SRQ_RECV and UD SEND/RECV, nothing for UC or XRC, a non-empty
  *     fw_ver, a non-zero
  *     vendor_id (or the given --vendor-id / --part-id);
@@ -163,8 +163,9 @@ static void check_device(struct ibv_context *ctx, const struct opts *o)
 
 	if (attr.orig_attr.max_pd <= 0)
 		fail("max_pd must be > 0");
-	if (attr.odp_caps.general_caps != IBV_ODP_SUPPORT)
-		fail("odp_caps.general_caps must be IBV_ODP_SUPPORT alone");
+	if (attr.odp_caps.general_caps !=
+	    (IBV_ODP_SUPPORT | IBV_ODP_SUPPORT_IMPLICIT))
+		fail("odp_caps.general_caps must be IBV_ODP_SUPPORT|IBV_ODP_SUPPORT_IMPLICIT");
 	if (attr.odp_caps.per_transport_caps.rc_odp_caps !=
 	    (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
 	     IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |

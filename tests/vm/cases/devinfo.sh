@@ -33,7 +33,8 @@ odp_caps() {
 		{ on = 0 }' \
 		"$SOFTODP_OUT/devinfo.txt"
 }
-t_check "devinfo: explicit ODP, not implicit" eval '[ "$(odp_caps general_odp_caps)" = "ODP_SUPPORT " ]'
+t_check "devinfo: explicit and implicit ODP" eval \
+	'[ "$(odp_caps general_odp_caps)" = "ODP_SUPPORT ODP_SUPPORT_IMPLICIT " ]'
 t_check "devinfo: RC ODP caps" eval \
 	'[ "$(odp_caps rc_odp_caps)" = "SUPPORT_SEND SUPPORT_RECV SUPPORT_WRITE SUPPORT_READ SUPPORT_ATOMIC SUPPORT_SRQ " ]'
 t_check "devinfo: UD ODP caps" eval '[ "$(odp_caps ud_odp_caps)" = "SUPPORT_SEND SUPPORT_RECV " ]'
