@@ -212,5 +212,19 @@ int main(int argc, char **argv)
 	EXPECT("sod_verbs", 2, "unexpected argument", "--dev", NODEV, "extra");
 	EXPECT("sod_verbs", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--only", "qp_query,srq_limit");
+
+	/* sod_odp_stress */
+	EXPECT("sod_odp_stress", 0, "Usage:", "--help");
+	EXPECT("sod_odp_stress", 2, "--dev is required", "--seconds", "1");
+	EXPECT("sod_odp_stress", 2, "invalid --seconds", "--dev", NODEV,
+	       "--seconds", "0");
+	EXPECT("sod_odp_stress", 2, "invalid --workers", "--dev", NODEV,
+	       "--workers", "5");
+	EXPECT("sod_odp_stress", 2, "invalid --gid-index", "--dev", NODEV,
+	       "--gid-index", "x");
+	EXPECT("sod_odp_stress", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--bogus");
+	EXPECT("sod_odp_stress", 2, "unexpected argument", "--dev", NODEV, "extra");
+	EXPECT("sod_odp_stress", 2, "device '" NODEV "' not found", "--dev", NODEV);
 	return sod_test_done("test_progs_cli");
 }
