@@ -548,6 +548,7 @@ static int sod_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 const struct ib_device_ops sod_mr_ops = {
 	.advise_mr = sod_advise_mr,
 	.dereg_mr = sod_dereg_mr,
+	.fill_stat_mr_entry = sod_fill_stat_mr_entry,
 	.get_dma_mr = sod_get_dma_mr,
 	.reg_user_mr = sod_reg_user_mr,
 	.rereg_user_mr = sod_rereg_user_mr,

@@ -19,6 +19,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <rdma/restrack.h>
 
 #include "softodp.h"
 
@@ -502,4 +503,36 @@ void sod_odp_fini(struct sod_mr *mr)
 	xa_destroy(&odp->leaves);
 	mutex_destroy(&odp->lock);
 	odp->active = false;
+}
+
+/*
+ * sod_fill_stat_mr_entry - ops.fill_stat_mr_entry: the ODP counters of
+ * one MR for `rdma statistic show mr` (nothing for other MRs).  Called by
+ * the core's netlink code in process context with the MR held by its
+ * restrack entry.
+ */
+int sod_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
+{
+	struct sod_mr *mr = to_sod_mr(ibmr);
+	struct sod_odp *odp = &mr->odp;
+	struct nlattr *table;
+
+	if (mr->type != SOD_MR_ODP)
+		return 0;
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_STAT_HWCOUNTERS);
+	if (!table)
+		return -EMSGSIZE;
+	if (rdma_nl_stat_hwcounter_entry(msg, "page_faults",
+					 atomic64_read(&odp->faults)) ||
+	    rdma_nl_stat_hwcounter_entry(msg, "page_invalidations",
+					 atomic64_read(&odp->inval_pages)) ||
+	    rdma_nl_stat_hwcounter_entry(msg, "fault_passes",
+					 atomic64_read(&odp->fault_calls)) ||
+	    rdma_nl_stat_hwcounter_entry(msg, "invalidation_calls",
+					 atomic64_read(&odp->invalidations))) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
+	return 0;
 }

@@ -730,6 +730,7 @@ int sod_odp_init(struct sod_mr *mr, u64 start, u64 length);
 void sod_odp_fini(struct sod_mr *mr);
 int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		 enum sod_copy_dir dir);
+int sod_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int sod_odp_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write,
 		     bool fault);
 int sod_odp_atomic(struct sod_mr *mr, u64 iova,
