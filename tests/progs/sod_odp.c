@@ -1,0 +1,2199 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sod_odp: On-Demand Paging (IBV_ACCESS_ON_DEMAND) on one device, in one
+ * process, over plain libibverbs (no provider-specific code).
+ *
+ * Two RC QPs connected to each other through the device's own RoCE v2 GID
+ * (loopback): QP A is the requester, QP B the responder; two UD QPs for the
+ * UD sub-test.  Each sub-test builds its own QPs, memory and MRs, and
+ * recreates the QPs after every error completion (an error moves them to
+ * ERR).  What ODP promises, and what is checked here:
+ *
+ *   - registration pins nothing: no RLIMIT_MEMLOCK, regions larger than
+ *     RAM, read-only mappings;
+ *   - a page the device needs is faulted in transparently: no error, no
+ *     RNR the application can see, on both the requester and the
+ *     responder side, for every RC and UD operation;
+ *   - the device follows the process's page tables: after munmap,
+ *     mmap(MAP_FIXED), madvise(DONTNEED), a COW break after fork(),
+ *     mprotect() and mremap() it reads and writes what the CPU sees, and
+ *     an address without a (suitable) mapping is an access error, never
+ *     stale memory.
+ *
+ * Every payload is a pattern of (sub-test, operation, size, round, byte
+ * offset); destinations are poisoned (or never touched, so zero) first and
+ * checked byte by byte, guard bytes around them too.  Every completion wait
+ * is bounded (--timeout-ms).
+ *
+ * Output, one line per sub-test on stdout:
+ *   "<prog>: PASS <name>: <what was shown> (<ms> ms)"
+ *   "<prog>: FAIL <name>: <what>: expected X got Y"
+ *   "<prog>: SKIP <name>: <why>"
+ * then "<prog>: N passed, N failed, N skipped in N ms".  Exit status 1 if
+ * any sub-test failed (SKIP is not a failure), see sod_common.h.
+ *
+ * Without IBV_ODP_SUPPORT in odp_caps every sub-test SKIPs (unless
+ * --require-odp).  --pinned registers every "ODP" MR without
+ * IBV_ACCESS_ON_DEMAND and runs the sub-tests whose outcome is the same
+ * for pinned memory (ops, ud, readonly): that proves the QP plumbing and
+ * the data checks on a device without ODP.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sod_common.h"
+
+#define IB_PORT 1
+#define GRH_LEN 40
+#define UD_QKEY 0x0D0D0D0Du
+#define GUARD 64
+#define MAX_RES 128
+#define POISON 0xA5
+#define MiB (1UL << 20)
+#define GiB (1UL << 30)
+
+static const char usage[] =
+	"--dev NAME [options]\n"
+	"  --dev NAME         RDMA device (its port 1 must be ACTIVE)\n"
+	"  --gid-index N      GID index (default: the first RoCE v2 GID holding\n"
+	"                     an IPv4-mapped address)\n"
+	"  --test LIST        comma list of sub-tests to run (default: all)\n"
+	"  --list             print the sub-tests and exit\n"
+	"  --pinned           register without IBV_ACCESS_ON_DEMAND and run only\n"
+	"                     the sub-tests that mean the same for pinned memory\n"
+	"                     (ops, ud, readonly); the others SKIP\n"
+	"  --require-odp      a device without ODP fails 'caps' instead of\n"
+	"                     skipping every sub-test\n"
+	"  --timeout-ms N     wait for a completion at most N ms (default 10000)\n";
+
+/* ------------------------------------------------------------ state */
+
+static const char *dev_name;
+static int gid_index = -1;
+static long timeout_ms = 10000;
+static bool opt_pinned, opt_require_odp;
+
+static struct ibv_context *ctx;
+static struct ibv_pd *pd;
+static union ibv_gid my_gid;
+static enum ibv_mtu path_mtu;
+static int port_mtu_bytes;
+static size_t page_size;
+static bool has_odp;
+static uint32_t odp_general, odp_rc, odp_ud;
+
+static const char *cur_test;
+static jmp_buf fail_jmp;
+static int n_pass, n_fail, n_skip;
+
+/*
+ * In a forked child (child_start) failures do not longjmp: they go to the
+ * parent through this pipe and the child exits.
+ */
+static int child_res_fd = -1;
+static int child_go_fd = -1;
+
+enum rtype { R_PID, R_QP, R_SRQ, R_AH, R_CQ, R_MR, R_MAP, R_FD };
+
+static struct {
+	enum rtype t;
+	void *p;
+	size_t len;		/* R_MAP: length; R_PID, R_FD: the number */
+	bool live;
+} res[MAX_RES];
+static int nres;
+
+/* ------------------------------------------------------------ failing */
+
+static void __attribute__((noreturn)) child_report(int code, const char *msg)
+{
+	char line[600];
+	size_t n = (size_t)snprintf(line, sizeof(line), "%s %s",
+				    code ? "FAIL" : "OK", msg);
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (write(child_res_fd, line, n) < 0) {
+		/* nothing left to tell it with: the exit status says it */
+	}
+	_exit(code);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (child_res_fd >= 0)
+		child_report(1, msg);
+	printf("%s: FAIL %s: %s\n", sod_prog, cur_test, msg);
+	longjmp(fail_jmp, 1);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+skip(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("%s: SKIP %s: %s\n", sod_prog, cur_test, msg);
+	longjmp(fail_jmp, 2);
+}
+
+static const char *err_str(int e)
+{
+	return e ? strerror(e) : "success";
+}
+
+/* ------------------------------------------------------------ resources */
+
+static void reg_res(enum rtype t, void *p, size_t len)
+{
+	if (nres == MAX_RES)
+		fail("internal: more than %d objects in one sub-test", MAX_RES);
+	res[nres].t = t;
+	res[nres].p = p;
+	res[nres].len = len;
+	res[nres].live = true;
+	nres++;
+}
+
+/* Forget the object @p of type @t (the test destroyed it itself). */
+static void unreg_res(enum rtype t, const void *p)
+{
+	for (int i = nres - 1; i >= 0; i--)
+		if (res[i].live && res[i].t == t && res[i].p == p) {
+			res[i].live = false;
+			return;
+		}
+}
+
+/* A mapping moved (mremap): cleanup must unmap it at its new address. */
+static void move_map_res(const void *old, void *new)
+{
+	for (int i = nres - 1; i >= 0; i--)
+		if (res[i].live && res[i].t == R_MAP && res[i].p == old) {
+			res[i].p = new;
+			return;
+		}
+}
+
+static int destroy_one(int i, const char **what)
+{
+	void *p = res[i].p;
+
+	switch (res[i].t) {
+	case R_PID: {
+		pid_t pid = (pid_t)res[i].len;
+
+		*what = "kill/waitpid of a child";
+		kill(pid, SIGKILL);
+		return waitpid(pid, NULL, 0) == pid ? 0 : errno;
+	}
+	case R_QP:
+		*what = "ibv_destroy_qp";
+		return ibv_destroy_qp(p);
+	case R_SRQ:
+		*what = "ibv_destroy_srq";
+		return ibv_destroy_srq(p);
+	case R_AH:
+		*what = "ibv_destroy_ah";
+		return ibv_destroy_ah(p);
+	case R_CQ:
+		*what = "ibv_destroy_cq";
+		return ibv_destroy_cq(p);
+	case R_MR:
+		*what = "ibv_dereg_mr";
+		return ibv_dereg_mr(p);
+	case R_MAP:
+		*what = "munmap";
+		return munmap(p, res[i].len) ? errno : 0;
+	case R_FD:
+		*what = "close";
+		return close((int)res[i].len) ? errno : 0;
+	}
+	return 0;
+}
+
+/*
+ * Destroy what the sub-test left: children first (they may be blocked on
+ * a pipe), then QPs and SRQs (nothing may still be in flight when MRs and
+ * memory go), then the rest newest first.  False if anything failed.
+ */
+static bool cleanup(void)
+{
+	static const int order[] = { R_PID, R_QP, R_SRQ, -1 };
+	bool ok = true;
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (int i = nres - 1; i >= 0; i--) {
+			const char *what = "";
+			int ret;
+
+			if (!res[i].live || (order[k] >= 0 && (int)res[i].t != order[k]))
+				continue;
+			res[i].live = false;
+			ret = destroy_one(i, &what);
+			if (ret) {
+				printf("%s: FAIL %s: cleanup: %s: expected success got %s\n",
+				       sod_prog, cur_test, what,
+				       err_str(ret < 0 ? errno : ret));
+				ok = false;
+			}
+		}
+	}
+	nres = 0;
+	return ok;
+}
+
+/* ------------------------------------------------------------ time */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
+
+static void nap_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------ patterns */
+
+/* Byte @off of the payload with @seed: looks random, never repeats soon. */
+static uint8_t pat(uint32_t seed, size_t off)
+{
+	uint32_t x = (uint32_t)off * 0x9E3779B1u ^ (seed * 0x85EBCA77u + 0x165667B1u);
+
+	x ^= x >> 15;
+	x *= 0x2C1B3C6Du;
+	x ^= x >> 12;
+	return (uint8_t)(x ^ (x >> 8));
+}
+
+enum {
+	T_CAPS = 1, T_NOLOCK, T_HUGE, T_OPS, T_UD, T_REMAP, T_DONTNEED,
+	T_FORK, T_MPROTECT, T_MREMAP, T_READONLY, T_UNMAPPED,
+};
+
+static uint32_t seed_of(int test, int op, int size_idx, int round)
+{
+	return (uint32_t)test << 24 ^ (uint32_t)op << 16 ^
+	       (uint32_t)size_idx << 8 ^ (uint32_t)round;
+}
+
+static void fill(uint8_t *p, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = pat(seed, i);
+}
+
+/*
+ * p[0..len) holds bytes @off.. of the pattern of @seed, else FAIL at the
+ * first bad byte (and say how many differ).
+ */
+static void check_off(const uint8_t *p, size_t len, uint32_t seed, size_t off,
+		      const char *what)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != pat(seed, off + i)) {
+			size_t bad = 0;
+
+			for (size_t j = i; j < len; j++)
+				bad += p[j] != pat(seed, off + j);
+			fail("%s: byte %zu of %zu: expected 0x%02x got 0x%02x (%zu bytes differ)",
+			     what, i, len, pat(seed, off + i), p[i], bad);
+		}
+}
+
+static void check(const uint8_t *p, size_t len, uint32_t seed, const char *what)
+{
+	check_off(p, len, seed, 0, what);
+}
+
+/* p[0..len) all hold @v. */
+static void check_val(const uint8_t *p, size_t len, uint8_t v, const char *what)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != v) {
+			size_t bad = 0;
+
+			for (size_t j = i; j < len; j++)
+				bad += p[j] != v;
+			fail("%s: byte %zu of %zu: expected 0x%02x got 0x%02x (%zu bytes differ)",
+			     what, i, len, v, p[i], bad);
+		}
+}
+
+/* The GUARD bytes before and after p[0..len) all hold @v. */
+static void check_guards(const uint8_t *p, size_t len, uint8_t v, const char *what)
+{
+	char w[160];
+
+	snprintf(w, sizeof(w), "%s: guard before the data", what);
+	check_val(p - GUARD, GUARD, v, w);
+	snprintf(w, sizeof(w), "%s: guard after the data", what);
+	check_val(p + len, GUARD, v, w);
+}
+
+/* ------------------------------------------------------------ memory */
+
+/* Fresh anonymous private memory, never touched (reads as zero). */
+static uint8_t *mk_map(size_t len, int extra_flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap(%zu bytes): expected success got %s", len, strerror(errno));
+	reg_res(R_MAP, p, len);
+	/*
+	 * 4 KiB pages only: a transparent huge page would populate a whole
+	 * 2 MiB around the first touch, so "never touched" memory next to
+	 * touched memory would be present after all, and the VmRSS bound of
+	 * reg_huge would not hold.  (Best effort: EINVAL without THP.)
+	 */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static const int all_access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			      IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC;
+
+static struct ibv_mr *reg_mr_as(void *addr, size_t len, int access, const char *kind)
+{
+	struct ibv_mr *mr = ibv_reg_mr(pd, addr, len, access);
+
+	if (!mr)
+		fail("ibv_reg_mr(%s, %zu bytes, access %#x): expected success got %s",
+		     kind, len, access, strerror(errno));
+	reg_res(R_MR, mr, 0);
+	return mr;
+}
+
+/* An ODP MR (pinned under --pinned). */
+static struct ibv_mr *odp_mr(void *addr, size_t len, int access)
+{
+	return reg_mr_as(addr, len,
+			 access | (opt_pinned ? 0 : IBV_ACCESS_ON_DEMAND),
+			 opt_pinned ? "pinned (--pinned)" : "ODP");
+}
+
+/* A pinned MR: the other side of a transfer whose ODP side is tested. */
+static struct ibv_mr *pin_mr(void *addr, size_t len, int access)
+{
+	return reg_mr_as(addr, len, access, "pinned");
+}
+
+/*
+ * A bump allocator over one fresh ODP region: every piece starts on a
+ * page of its own (plus @misalign) after one untouched page, so a piece
+ * is memory nobody touched since the registration, and the GUARD bytes
+ * around it stay inside the MR.
+ */
+struct arena {
+	uint8_t *base, *next;
+	size_t len;
+	struct ibv_mr *mr;
+};
+
+static void arena_make(struct arena *a, size_t len)
+{
+	a->base = mk_map(len, 0);
+	a->next = a->base;
+	a->len = len;
+	a->mr = odp_mr(a->base, len, all_access);
+}
+
+static uint8_t *carve(struct arena *a, size_t len, size_t misalign)
+{
+	size_t start = align_up((size_t)(a->next - a->base), page_size) +
+		       page_size + misalign;
+
+	if (start + len + GUARD > a->len)
+		fail("internal: arena of %zu bytes exhausted", a->len);
+	a->next = a->base + start + len + GUARD;
+	return a->base + start;
+}
+
+static long vmrss_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		fail("open /proc/self/status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &v) == 1)
+			break;
+	fclose(f);
+	if (v < 0)
+		fail("/proc/self/status: no VmRSS line");
+	return v;
+}
+
+/* ------------------------------------------------------------ QPs */
+
+static struct ibv_cq *mk_cq(int depth)
+{
+	struct ibv_cq *cq = ibv_create_cq(ctx, depth, NULL, NULL, 0);
+
+	if (!cq)
+		fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
+	reg_res(R_CQ, cq, 0);
+	return cq;
+}
+
+static struct ibv_qp *mk_qp(enum ibv_qp_type type, struct ibv_cq *cq,
+			    struct ibv_srq *srq)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp *qp;
+	/* 3 SGEs: the mixed ODP/pinned gather and scatter lists of 'ops'. */
+	uint32_t nsge = type == IBV_QPT_RC ? 3 : 1;
+
+	memset(&ia, 0, sizeof(ia));
+	ia.send_cq = cq;
+	ia.recv_cq = cq;
+	ia.srq = srq;
+	ia.qp_type = type;
+	ia.cap.max_send_wr = 32;
+	ia.cap.max_recv_wr = srq ? 0 : 32;
+	ia.cap.max_send_sge = nsge;
+	ia.cap.max_recv_sge = srq ? 0 : nsge;
+	qp = ibv_create_qp(pd, &ia);
+	if (!qp)
+		fail("ibv_create_qp(%s): expected success got %s",
+		     type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
+	reg_res(R_QP, qp, 0);
+	return qp;
+}
+
+static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
+		   const char *what)
+{
+	int ret = ibv_modify_qp(qp, a, mask);
+
+	if (ret)
+		fail("ibv_modify_qp(%s): expected success got %s", what, err_str(ret));
+}
+
+static void fill_av(struct ibv_ah_attr *ah)
+{
+	memset(ah, 0, sizeof(*ah));
+	ah->is_global = 1;
+	ah->grh.dgid = my_gid;
+	ah->grh.sgid_index = (uint8_t)gid_index;
+	ah->grh.hop_limit = 64;
+	ah->port_num = IB_PORT;
+}
+
+/*
+ * RC to RTS towards @dqpn (on this device).  rnr_retry 7 (unlimited) and
+ * the smallest min_rnr_timer: ODP faults must never surface as an error,
+ * whatever the device does internally while it faults; a generous ACK
+ * timeout (14: ~67 ms) for the same reason.
+ */
+static void rc_to_rts(struct ibv_qp *qp, uint32_t dqpn)
+{
+	struct ibv_qp_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = IB_PORT;
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			    IBV_ACCESS_REMOTE_ATOMIC;
+	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+	       IBV_QP_ACCESS_FLAGS, "RC RESET->INIT");
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = path_mtu;
+	a.dest_qp_num = dqpn;
+	a.rq_psn = 0x100;
+	a.max_dest_rd_atomic = 4;
+	a.min_rnr_timer = 1;
+	fill_av(&a.ah_attr);
+	modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+	       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+	       IBV_QP_MIN_RNR_TIMER, "RC INIT->RTR");
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = 0x100;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 4;
+	modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
+	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
+	       "RC RTR->RTS");
+}
+
+/*
+ * Two connected RC QPs: qp[0] is A (requester), qp[1] is B (responder,
+ * its receives from @srq if given).  Each has one CQ for both of its
+ * queues, so A's and B's completions never mix.
+ */
+struct conn {
+	struct ibv_cq *cq[2];
+	struct ibv_qp *qp[2];
+	struct ibv_srq *srq;
+};
+
+static void conn_make(struct conn *c, struct ibv_srq *srq)
+{
+	c->srq = srq;
+	for (int i = 0; i < 2; i++) {
+		c->cq[i] = mk_cq(128);
+		c->qp[i] = mk_qp(IBV_QPT_RC, c->cq[i], i ? srq : NULL);
+	}
+	rc_to_rts(c->qp[0], c->qp[1]->qp_num);
+	rc_to_rts(c->qp[1], c->qp[0]->qp_num);
+}
+
+/* Fresh QPs after an error completion left the old ones in ERR. */
+static void conn_redo(struct conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		int ret = ibv_destroy_qp(c->qp[i]);
+
+		unreg_res(R_QP, c->qp[i]);
+		if (ret)
+			fail("ibv_destroy_qp: expected success got %s", err_str(ret));
+	}
+	for (int i = 0; i < 2; i++) {
+		int ret = ibv_destroy_cq(c->cq[i]);
+
+		unreg_res(R_CQ, c->cq[i]);
+		if (ret)
+			fail("ibv_destroy_cq: expected success got %s", err_str(ret));
+	}
+	conn_make(c, c->srq);
+}
+
+static struct ibv_srq *mk_srq(void)
+{
+	struct ibv_srq_init_attr sa;
+	struct ibv_srq *srq;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.attr.max_wr = 16;
+	sa.attr.max_sge = 1;
+	srq = ibv_create_srq(pd, &sa);
+	if (!srq)
+		fail("ibv_create_srq: expected success got %s", strerror(errno));
+	reg_res(R_SRQ, srq, 0);
+	return srq;
+}
+
+/* Two UD QPs (qp[0] sends to qp[1]) and an AH to this device's GID. */
+struct udpair {
+	struct ibv_cq *cq[2];
+	struct ibv_qp *qp[2];
+	struct ibv_ah *ah;
+};
+
+static void ud_make(struct udpair *u)
+{
+	struct ibv_ah_attr av;
+	struct ibv_qp_attr a;
+
+	for (int i = 0; i < 2; i++) {
+		u->cq[i] = mk_cq(64);
+		u->qp[i] = mk_qp(IBV_QPT_UD, u->cq[i], NULL);
+		memset(&a, 0, sizeof(a));
+		a.qp_state = IBV_QPS_INIT;
+		a.port_num = IB_PORT;
+		a.qkey = UD_QKEY;
+		modify(u->qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+		       IBV_QP_PORT | IBV_QP_QKEY, "UD RESET->INIT");
+		memset(&a, 0, sizeof(a));
+		a.qp_state = IBV_QPS_RTR;
+		modify(u->qp[i], &a, IBV_QP_STATE, "UD INIT->RTR");
+		memset(&a, 0, sizeof(a));
+		a.qp_state = IBV_QPS_RTS;
+		a.sq_psn = 0x100;
+		modify(u->qp[i], &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTR->RTS");
+	}
+	fill_av(&av);
+	u->ah = ibv_create_ah(pd, &av);
+	if (!u->ah)
+		fail("ibv_create_ah: expected success got %s", strerror(errno));
+	reg_res(R_AH, u->ah, 0);
+}
+
+/* ------------------------------------------------------------ posting */
+
+static struct ibv_sge sge(const void *addr, size_t len, const struct ibv_mr *mr)
+{
+	struct ibv_sge s = {
+		.addr = (uintptr_t)addr,
+		.length = (uint32_t)len,
+		.lkey = mr->lkey,
+	};
+
+	return s;
+}
+
+static void post_send_wr(struct ibv_qp *qp, struct ibv_send_wr *wr, const char *what)
+{
+	struct ibv_send_wr *bad = NULL;
+	int ret = ibv_post_send(qp, wr, &bad);
+
+	if (ret)
+		fail("%s: ibv_post_send: expected success got %s", what, err_str(ret));
+}
+
+/* A signaled RC send-queue WR (SEND, WRITE, READ, with or without IMM). */
+static void post_rc(struct ibv_qp *qp, uint64_t wr_id, enum ibv_wr_opcode op,
+		    struct ibv_sge *sg, int nsge, uint64_t raddr,
+		    const struct ibv_mr *rmr, uint32_t imm, const char *what)
+{
+	struct ibv_send_wr wr;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = wr_id;
+	wr.sg_list = sg;
+	wr.num_sge = nsge;
+	wr.opcode = op;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.imm_data = htobe32(imm);
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rmr ? rmr->rkey : 0;
+	post_send_wr(qp, &wr, what);
+}
+
+static void post_atomic(struct ibv_qp *qp, uint64_t wr_id, enum ibv_wr_opcode op,
+			struct ibv_sge *sg, uint64_t raddr, const struct ibv_mr *rmr,
+			uint64_t cmp_add, uint64_t swap, const char *what)
+{
+	struct ibv_send_wr wr;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = wr_id;
+	wr.sg_list = sg;
+	wr.num_sge = 1;
+	wr.opcode = op;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.wr.atomic.remote_addr = raddr;
+	wr.wr.atomic.rkey = rmr->rkey;
+	wr.wr.atomic.compare_add = cmp_add;
+	wr.wr.atomic.swap = swap;
+	post_send_wr(qp, &wr, what);
+}
+
+/* A receive on @qp, or on @srq when @qp is NULL; nsge 0 is allowed. */
+static void post_recv(struct ibv_qp *qp, struct ibv_srq *srq, uint64_t wr_id,
+		      struct ibv_sge *sg, int nsge, const char *what)
+{
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = sg, .num_sge = nsge };
+	struct ibv_recv_wr *bad = NULL;
+	int ret = qp ? ibv_post_recv(qp, &wr, &bad) :
+		       ibv_post_srq_recv(srq, &wr, &bad);
+
+	if (ret)
+		fail("%s: ibv_post_%srecv: expected success got %s", what,
+		     qp ? "" : "srq_", err_str(ret));
+}
+
+/* ------------------------------------------------------------ completions */
+
+/* One completion within timeout_ms, polled: never blocks longer. */
+static void wait_wc(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
+{
+	long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		int n = ibv_poll_cq(cq, 1, wc);
+
+		if (n < 0)
+			fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
+		if (n == 1)
+			return;
+		if (now_ms() > end)
+			fail("%s: expected a completion within %ld ms got none",
+			     what, timeout_ms);
+		nap_us(100);
+	}
+}
+
+/* The next completion of @cq: wr_id, status, and opcode if it succeeded. */
+static struct ibv_wc expect_wc(struct ibv_cq *cq, uint64_t wr_id,
+			       enum ibv_wc_status st, int opcode, const char *what)
+{
+	struct ibv_wc wc;
+
+	wait_wc(cq, &wc, what);
+	if (wc.status != st)
+		fail("%s: completion status: expected %s got %s (wr_id %" PRIu64 ", vendor_err 0x%x)",
+		     what, ibv_wc_status_str(st), ibv_wc_status_str(wc.status),
+		     wc.wr_id, wc.vendor_err);
+	if (wc.wr_id != wr_id)
+		fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
+		     wc.wr_id);
+	if (st == IBV_WC_SUCCESS && opcode >= 0 && (int)wc.opcode != opcode)
+		fail("%s: opcode: expected %d got %d", what, opcode, wc.opcode);
+	return wc;
+}
+
+static void expect_no_wc(struct ibv_cq *cq, const char *what)
+{
+	struct ibv_wc wc;
+	int n = ibv_poll_cq(cq, 1, &wc);
+
+	if (n != 0)
+		fail("%s: expected no further completion got %d (wr_id %" PRIu64 " status %s)",
+		     what, n, wc.wr_id, ibv_wc_status_str(wc.status));
+}
+
+static int wc_opcode_of(enum ibv_wr_opcode op)
+{
+	switch (op) {
+	case IBV_WR_RDMA_WRITE:
+	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		return IBV_WC_RDMA_WRITE;
+	case IBV_WR_RDMA_READ:
+		return IBV_WC_RDMA_READ;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		return IBV_WC_COMP_SWAP;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		return IBV_WC_FETCH_ADD;
+	default:
+		return IBV_WC_SEND;
+	}
+}
+
+/*
+ * One RDMA WRITE or READ of @len bytes between A's @local (in @lmr) and
+ * @raddr (in @rmr); A's completion must have status @want.
+ */
+static void rdma(struct conn *c, enum ibv_wr_opcode op, void *local, size_t len,
+		 const struct ibv_mr *lmr, const void *raddr,
+		 const struct ibv_mr *rmr, enum ibv_wc_status want, const char *what)
+{
+	struct ibv_sge s = sge(local, len, lmr);
+	static uint64_t id = 1000;
+
+	id++;
+	post_rc(c->qp[0], id, op, &s, 1, (uintptr_t)raddr, rmr, 0, what);
+	expect_wc(c->cq[0], id, want, wc_opcode_of(op), what);
+	expect_no_wc(c->cq[0], what);
+}
+
+/* ------------------------------------------------------------ children */
+
+/*
+ * A forked child runs @fn (which may call fail()) and reports "OK msg" or
+ * "FAIL msg" through a pipe.  The child never runs the parent's cleanup
+ * and leaves with _exit().  child_wait_go() blocks it until the parent
+ * calls child_go().
+ */
+struct child {
+	pid_t pid;
+	int res_fd;	/* parent: read end of the result pipe */
+	int go_fd;	/* parent: write end of the go pipe */
+};
+
+static void child_start(struct child *ch, const char *(*fn)(void *), void *arg)
+{
+	int rp[2], gp[2];
+
+	if (pipe2(rp, O_CLOEXEC) || pipe2(gp, O_CLOEXEC))
+		fail("pipe2: expected success got %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	ch->pid = fork();
+	if (ch->pid < 0)
+		fail("fork: expected success got %s", strerror(errno));
+	if (ch->pid == 0) {
+		close(rp[0]);
+		close(gp[1]);
+		child_res_fd = rp[1];
+		child_go_fd = gp[0];
+		nres = 0;	/* the parent's objects are not ours to clean */
+		child_report(0, fn(arg));
+	}
+	close(rp[1]);
+	close(gp[0]);
+	ch->res_fd = rp[0];
+	ch->go_fd = gp[1];
+	reg_res(R_FD, NULL, (size_t)ch->res_fd);
+	reg_res(R_FD, NULL, (size_t)ch->go_fd);
+	reg_res(R_PID, NULL, (size_t)ch->pid);
+}
+
+static void child_wait_go(void)
+{
+	struct pollfd pfd = { .fd = child_go_fd, .events = POLLIN };
+	char b;
+
+	if (poll(&pfd, 1, (int)(timeout_ms * 3)) != 1 || read(child_go_fd, &b, 1) != 1)
+		fail("child: expected the parent's go within %ld ms got none",
+		     timeout_ms * 3);
+}
+
+static void child_go(struct child *ch)
+{
+	if (write(ch->go_fd, "g", 1) != 1)
+		fail("write to the child's pipe: expected success got %s",
+		     strerror(errno));
+}
+
+/* Wait for the child's report and exit; FAIL unless it said OK. */
+static const char *child_finish(struct child *ch, const char *what)
+{
+	static char msg[600];
+	long end = now_ms() + timeout_ms * 3;
+	size_t got = 0;
+	int status;
+	pid_t w;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = ch->res_fd, .events = POLLIN };
+		long left = end - now_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			fail("%s: expected the child's report within %ld ms got none",
+			     what, timeout_ms * 3);
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(ch->res_fd, msg + got, sizeof(msg) - 1 - got);
+		if (n <= 0)
+			break;	/* EOF: the child is gone */
+		got += (size_t)n;
+		if (got == sizeof(msg) - 1)
+			break;
+	}
+	msg[got] = '\0';
+	do {
+		w = waitpid(ch->pid, &status, WNOHANG);
+		if (w == 0) {
+			if (now_ms() > end)
+				fail("%s: expected the child to exit within %ld ms, it did not",
+				     what, timeout_ms * 3);
+			nap_us(1000);
+		}
+	} while (w == 0);
+	unreg_res(R_PID, NULL);
+	if (w != ch->pid)
+		fail("%s: waitpid: %s", what, strerror(errno));
+	if (WIFSIGNALED(status))
+		fail("%s: child killed by signal %d (%s)", what, WTERMSIG(status),
+		     got ? msg : "no report");
+	if (strncmp(msg, "FAIL ", 5) == 0)
+		fail("%s: child: %s", what, msg + 5);
+	if (WEXITSTATUS(status) != 0 || strncmp(msg, "OK ", 3) != 0)
+		fail("%s: child: expected exit 0 and a report got exit %d '%s'", what,
+		     WEXITSTATUS(status), msg);
+	return msg + 3;
+}
+
+/* ------------------------------------------------------------ caps */
+
+static const uint32_t rc_caps_want = IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
+				     IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |
+				     IBV_ODP_SUPPORT_ATOMIC |
+				     IBV_ODP_SUPPORT_SRQ_RECV;
+static const uint32_t ud_caps_want = IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV;
+
+static const char *t_caps(void)
+{
+	static char msg[200];
+	struct ibv_device_attr_ex ax;
+	int ret;
+
+	memset(&ax, 0, sizeof(ax));
+	ret = ibv_query_device_ex(ctx, NULL, &ax);
+	if (ret)
+		fail("ibv_query_device_ex: expected success got %s", err_str(ret));
+	odp_general = (uint32_t)ax.odp_caps.general_caps;
+	odp_rc = ax.odp_caps.per_transport_caps.rc_odp_caps;
+	odp_ud = ax.odp_caps.per_transport_caps.ud_odp_caps;
+
+	if (!(odp_general & IBV_ODP_SUPPORT)) {
+		struct ibv_mr *mr;
+		uint8_t *buf;
+
+		if (odp_rc || odp_ud)
+			fail("odp_caps: general_caps 0x%x lacks IBV_ODP_SUPPORT but rc_odp_caps 0x%x ud_odp_caps 0x%x are set",
+			     odp_general, odp_rc, odp_ud);
+		/* Only what works is advertised: an ODP MR must be refused. */
+		buf = mk_map(page_size, 0);
+		errno = 0;
+		mr = ibv_reg_mr(pd, buf, page_size,
+				IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE);
+		if (mr) {
+			reg_res(R_MR, mr, 0);
+			fail("ibv_reg_mr(IBV_ACCESS_ON_DEMAND): expected failure (no IBV_ODP_SUPPORT advertised) got an MR");
+		}
+		if (opt_require_odp)
+			fail("odp_caps.general_caps: expected IBV_ODP_SUPPORT got 0x%x",
+			     odp_general);
+		skip("device has no ODP (odp_caps.general_caps 0x%x; an ODP registration is refused: %s)",
+		     odp_general, strerror(errno));
+	}
+	if (odp_rc != rc_caps_want)
+		fail("odp_caps.rc_odp_caps: expected 0x%x (SEND|RECV|WRITE|READ|ATOMIC|SRQ_RECV) got 0x%x",
+		     rc_caps_want, odp_rc);
+	if (odp_ud != ud_caps_want)
+		fail("odp_caps.ud_odp_caps: expected 0x%x (SEND|RECV) got 0x%x",
+		     ud_caps_want, odp_ud);
+	snprintf(msg, sizeof(msg),
+		 "general_caps 0x%x (IBV_ODP_SUPPORT%s), rc_odp_caps 0x%x, ud_odp_caps 0x%x, uc_odp_caps 0x%x",
+		 odp_general,
+		 odp_general & IBV_ODP_SUPPORT_IMPLICIT ? "|IMPLICIT" : "",
+		 odp_rc, odp_ud, ax.odp_caps.per_transport_caps.uc_odp_caps);
+	return msg;
+}
+
+/* ------------------------------------------------------------ reg_nolock */
+
+/* Drop CAP_IPC_LOCK (effective and permitted): it overrides the rlimit. */
+static void drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		fail("capget: expected success got %s", strerror(errno));
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].inheritable &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &hdr, data))
+		fail("capset(without CAP_IPC_LOCK): expected success got %s",
+		     strerror(errno));
+}
+
+/*
+ * In a child (the rlimit and the capability stay lowered there): with
+ * RLIMIT_MEMLOCK 0 and no CAP_IPC_LOCK, a pinned registration of 64 MiB
+ * must fail (proof that the limit is in force) and an ODP registration of
+ * the same 64 MiB must succeed and carry data.  The child opens its own
+ * context: verbs objects of the parent are not used across fork().
+ */
+static const char *child_nolock(void *arg)
+{
+	static char msg[200];
+	const size_t len = 64 * MiB;
+	struct rlimit rl = { 0, 0 };
+	struct ibv_mr *mr;
+	struct conn c;
+	uint8_t *buf;
+	int ec = 0, perr;
+
+	(void)arg;
+	drop_ipc_lock();
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		fail("setrlimit(RLIMIT_MEMLOCK, 0): expected success got %s",
+		     strerror(errno));
+	ctx = sod_open_device(dev_name, &ec);
+	if (!ctx)
+		fail("child: cannot open %s again", dev_name);
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		fail("ibv_alloc_pd: expected success got %s", strerror(errno));
+	buf = mk_map(len, 0);
+
+	errno = 0;
+	mr = ibv_reg_mr(pd, buf, len, IBV_ACCESS_LOCAL_WRITE);
+	if (mr)
+		fail("pinned ibv_reg_mr(64 MiB) with RLIMIT_MEMLOCK 0 and no CAP_IPC_LOCK: expected failure got an MR (the limit is not in force)");
+	perr = errno;
+
+	mr = reg_mr_as(buf, len, IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE |
+		       IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
+		       "ODP with RLIMIT_MEMLOCK 0");
+
+	/* It works, too: WRITE near the start to near the end, READ back. */
+	conn_make(&c, NULL);
+	fill(buf + 100, 8192, seed_of(T_NOLOCK, 0, 0, 0));
+	rdma(&c, IBV_WR_RDMA_WRITE, buf + 100, 8192, mr, buf + len - 8192 - 3, mr,
+	     IBV_WC_SUCCESS, "WRITE within the 64 MiB ODP MR");
+	rdma(&c, IBV_WR_RDMA_READ, buf + len / 2, 8192, mr, buf + len - 8192 - 3, mr,
+	     IBV_WC_SUCCESS, "READ within the 64 MiB ODP MR");
+	check(buf + len - 8192 - 3, 8192, seed_of(T_NOLOCK, 0, 0, 0),
+	      "WRITE destination (CPU view)");
+	check(buf + len / 2, 8192, seed_of(T_NOLOCK, 0, 0, 0), "READ destination");
+	check_val(buf + len / 2 - GUARD, GUARD, 0, "READ destination: guard before");
+	check_val(buf + len / 2 + 8192, GUARD, 0, "READ destination: guard after");
+	snprintf(msg, sizeof(msg),
+		 "RLIMIT_MEMLOCK 0, no CAP_IPC_LOCK: pinned 64 MiB refused (%s), ODP 64 MiB registered, 8 KiB WRITE+READ across it verified",
+		 strerror(perr));
+	return msg;
+}
+
+static const char *t_reg_nolock(void)
+{
+	struct child ch;
+
+	child_start(&ch, child_nolock, NULL);
+	return child_finish(&ch, "reg_nolock child");
+}
+
+/* ------------------------------------------------------------ reg_huge */
+
+/*
+ * 8 GiB of MAP_NORESERVE memory (more than the VM's RAM) registered ODP:
+ * registration must neither pin nor populate.  16 pieces of 4 KiB spread
+ * over it (some across a page boundary, the last ending at the MR's end)
+ * are written by RDMA WRITE and read back by RDMA READ; VmRSS must grow
+ * by less than 16 MiB over the whole test.
+ */
+static const char *t_reg_huge(void)
+{
+	static char msg[200];
+	const size_t len = 8 * GiB, piece = 4096;
+	const int n = 16;
+	uint8_t *src, *dst, *huge;
+	struct ibv_mr *smr, *dmr, *hmr;
+	long rss0, rss1, t0, t_reg;
+	size_t off[16];
+	struct conn c;
+	char what[96];
+
+	conn_make(&c, NULL);
+	src = mk_map((size_t)n * piece, 0);
+	dst = mk_map((size_t)n * piece, 0);
+	for (int i = 0; i < n; i++)
+		fill(src + (size_t)i * piece, piece, seed_of(T_HUGE, 0, i, 0));
+	memset(dst, POISON, (size_t)n * piece);
+	smr = pin_mr(src, (size_t)n * piece, IBV_ACCESS_LOCAL_WRITE);
+	dmr = pin_mr(dst, (size_t)n * piece, IBV_ACCESS_LOCAL_WRITE);
+	for (int i = 0; i < n; i++)
+		off[i] = (size_t)i * (len / (size_t)n) + (size_t)(i % 3) * 2050 +
+			 (size_t)i * 8 * page_size;
+	off[n - 1] = len - piece;
+
+	rss0 = vmrss_kib();
+	huge = mk_map(len, MAP_NORESERVE);
+	t0 = now_us();
+	hmr = odp_mr(huge, len, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		     IBV_ACCESS_REMOTE_READ);
+	t_reg = now_us() - t0;
+	sod_info("reg_huge: ibv_reg_mr(8 GiB, ODP) took %ld us", t_reg);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "WRITE 4 KiB at offset %#zx of 8 GiB", off[i]);
+		rdma(&c, IBV_WR_RDMA_WRITE, src + (size_t)i * piece, piece, smr,
+		     huge + off[i], hmr, IBV_WC_SUCCESS, what);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "READ 4 KiB at offset %#zx of 8 GiB", off[i]);
+		rdma(&c, IBV_WR_RDMA_READ, dst + (size_t)i * piece, piece, dmr,
+		     huge + off[i], hmr, IBV_WC_SUCCESS, what);
+		check(dst + (size_t)i * piece, piece, seed_of(T_HUGE, 0, i, 0), what);
+		snprintf(what, sizeof(what), "CPU view of offset %#zx of 8 GiB", off[i]);
+		check(huge + off[i], piece, seed_of(T_HUGE, 0, i, 0), what);
+		if (i < n - 1)
+			check_val(huge + off[i] + piece, GUARD, 0, what);
+		if (off[i] >= GUARD)
+			check_val(huge + off[i] - GUARD, GUARD, 0, what);
+	}
+	rss1 = vmrss_kib();
+	if (rss1 - rss0 >= 16 * 1024)
+		fail("VmRSS grew by %ld KiB over registering 8 GiB ODP and touching 16 x 4 KiB: expected < 16384 KiB",
+		     rss1 - rss0);
+	snprintf(msg, sizeof(msg),
+		 "8 GiB ODP MR registered in %ld us; 16 x 4 KiB WRITE+READ across it verified; VmRSS %+ld KiB",
+		 t_reg, rss1 - rss0);
+	return msg;
+}
+
+/* ------------------------------------------------------------ ops */
+
+enum { OP_SEND, OP_SEND_IMM, OP_WRITE, OP_WRITE_IMM, OP_READ, OP_NDATA };
+
+static const char *const op_names[OP_NDATA] = {
+	"send", "send_imm", "write", "write_imm", "read",
+};
+
+static const size_t op_sizes[] = { 1, 4096, 4097, 65536, 1048577 };
+#define N_SIZES (sizeof(op_sizes) / sizeof(op_sizes[0]))
+
+static uint32_t imm_of(int op, int si, int round)
+{
+	return 0x0D900000u ^ (uint32_t)op << 12 ^ (uint32_t)si << 4 ^ (uint32_t)round;
+}
+
+/*
+ * One data op of @size from A to B (for READ: from B's memory to A's).
+ * Round 0: the destination is fresh ODP memory nobody touched (zero, so
+ * the guards must stay zero); both the requester's and the responder's
+ * first access fault.  Round 1: the same places again (now mapped), the
+ * destination poisoned by the CPU first, a new pattern.
+ */
+static void ops_data(struct conn *c, struct arena *la, struct arena *ra, int op,
+		     int si)
+{
+	size_t size = op_sizes[si];
+	size_t mis = size == 4096 || size == 65536 ? 0 : 100;
+	uint8_t *src, *dst;
+	struct arena *sa = op == OP_READ ? ra : la, *da = op == OP_READ ? la : ra;
+	static const enum ibv_wr_opcode wr_op[OP_NDATA] = {
+		IBV_WR_SEND, IBV_WR_SEND_WITH_IMM, IBV_WR_RDMA_WRITE,
+		IBV_WR_RDMA_WRITE_WITH_IMM, IBV_WR_RDMA_READ,
+	};
+	bool imm = op == OP_SEND_IMM || op == OP_WRITE_IMM;
+	bool has_recv = op != OP_WRITE && op != OP_READ;
+
+	src = carve(sa, size, mis);
+	dst = carve(da, size, mis);
+	for (int round = 0; round < 2; round++) {
+		uint32_t seed = seed_of(T_OPS, op, si, round);
+		uint8_t gv = round ? POISON : 0;
+		uint64_t id = (uint64_t)op << 8 | (uint64_t)si << 1 | (uint64_t)round;
+		struct ibv_sge ls, rs;
+		char what[96];
+
+		snprintf(what, sizeof(what), "%s size %zu round %d%s", op_names[op],
+			 size, round, round ? " (mapped, poisoned)" : " (fresh ODP memory)");
+		fill(src, size, seed);
+		if (round)
+			memset(dst - GUARD, POISON, size + 2 * GUARD);
+		if (has_recv) {
+			/* WRITE_IMM consumes a receive without buffers. */
+			rs = sge(dst, size + GUARD, ra->mr);
+			post_recv(c->qp[1], NULL, id, &rs, op == OP_WRITE_IMM ? 0 : 1, what);
+		}
+		if (op == OP_READ)
+			ls = sge(dst, size, la->mr);
+		else
+			ls = sge(src, size, la->mr);
+		post_rc(c->qp[0], id, wr_op[op], &ls, 1,
+			(uintptr_t)(op == OP_READ ? src : dst), ra->mr,
+			imm_of(op, si, round), what);
+		expect_wc(c->cq[0], id, IBV_WC_SUCCESS, wc_opcode_of(wr_op[op]), what);
+		if (has_recv) {
+			struct ibv_wc wc = expect_wc(c->cq[1], id, IBV_WC_SUCCESS,
+						     op == OP_WRITE_IMM ?
+						     IBV_WC_RECV_RDMA_WITH_IMM :
+						     IBV_WC_RECV, what);
+
+			if (wc.byte_len != size)
+				fail("%s: receive byte_len: expected %zu got %u", what,
+				     size, wc.byte_len);
+			if (!!(wc.wc_flags & IBV_WC_WITH_IMM) != imm)
+				fail("%s: IBV_WC_WITH_IMM: expected %s got %s", what,
+				     imm ? "set" : "clear", imm ? "clear" : "set");
+			if (imm && be32toh(wc.imm_data) != imm_of(op, si, round))
+				fail("%s: imm_data: expected 0x%08x got 0x%08x", what,
+				     imm_of(op, si, round), be32toh(wc.imm_data));
+		}
+		expect_no_wc(c->cq[0], what);
+		expect_no_wc(c->cq[1], what);
+		check(dst, size, seed, what);
+		check_guards(dst, size, gv, what);
+	}
+}
+
+/*
+ * SEND and WRITE from fresh ODP memory nobody ever touched: the
+ * requester's read fault must find zeros (the destination is poisoned).
+ */
+static void ops_zero_src(struct conn *c, struct arena *la, struct arena *ra)
+{
+	const size_t size = 65536 + 100;
+
+	for (int k = 0; k < 2; k++) {
+		uint8_t *src = carve(la, size, 0), *dst = carve(ra, size, 0);
+		struct ibv_sge ls = sge(src, size, la->mr), rs;
+		const char *what = k ? "write from untouched ODP memory" :
+				       "send from untouched ODP memory";
+
+		memset(dst - GUARD, POISON, size + 2 * GUARD);
+		if (!k) {
+			rs = sge(dst, size + GUARD, ra->mr);
+			post_recv(c->qp[1], NULL, 77, &rs, 1, what);
+		}
+		post_rc(c->qp[0], 78, k ? IBV_WR_RDMA_WRITE : IBV_WR_SEND, &ls, 1,
+			(uintptr_t)dst, ra->mr, 0, what);
+		expect_wc(c->cq[0], 78, IBV_WC_SUCCESS,
+			  k ? IBV_WC_RDMA_WRITE : IBV_WC_SEND, what);
+		if (!k) {
+			struct ibv_wc wc = expect_wc(c->cq[1], 77, IBV_WC_SUCCESS,
+						     IBV_WC_RECV, what);
+
+			if (wc.byte_len != size)
+				fail("%s: byte_len: expected %zu got %u", what, size,
+				     wc.byte_len);
+		}
+		check_val(dst, size, 0, what);
+		check_guards(dst, size, POISON, what);
+		check_val(src, size, 0, "the untouched source afterwards");
+	}
+}
+
+/*
+ * Atomics on 8 bytes: a target the CPU initialised with the result into
+ * fresh requester memory; then a fresh target (zero) with the result into
+ * memory the CPU poisoned; a CAS that matches, one that does not, a FAA.
+ */
+static void ops_atomics(struct conn *c, struct arena *la, struct arena *ra)
+{
+	const uint64_t v0 = 0x0123456789abcdefull, x = 0x1111000011110001ull;
+	const uint64_t y = 0xfedcba9876543210ull, z = 0x5555aaaa5555aaaaull;
+	uint8_t *t1 = carve(ra, 8, 8), *t2 = carve(ra, 8, 16);
+	uint8_t *r1 = carve(la, 8, 24), *r2 = carve(la, 8, 32);
+	struct {
+		enum ibv_wr_opcode op;
+		uint8_t *target, *result;
+		uint64_t cmp_add, swap, want_result, want_target;
+		const char *what;
+	} steps[] = {
+		{ IBV_WR_ATOMIC_FETCH_AND_ADD, t1, r1, x, 0, v0, v0 + x,
+		  "fetch_add on a CPU-written target, result into fresh memory" },
+		{ IBV_WR_ATOMIC_CMP_AND_SWP, t2, r2, 0, y, 0, y,
+		  "cmp_swp (matches) on a fresh target" },
+		{ IBV_WR_ATOMIC_CMP_AND_SWP, t2, r2, 0, z, y, y,
+		  "cmp_swp (does not match)" },
+		{ IBV_WR_ATOMIC_FETCH_AND_ADD, t2, r2, x, 0, y, y + x,
+		  "fetch_add" },
+	};
+
+	memcpy(t1, &v0, 8);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct ibv_sge s = sge(steps[i].result, 8, la->mr);
+		uint64_t got;
+
+		if (steps[i].result == r2)
+			memset(r2, POISON, 8);
+		post_atomic(c->qp[0], 300 + i, steps[i].op, &s,
+			    (uintptr_t)steps[i].target, ra->mr, steps[i].cmp_add,
+			    steps[i].swap, steps[i].what);
+		expect_wc(c->cq[0], 300 + i, IBV_WC_SUCCESS,
+			  wc_opcode_of(steps[i].op), steps[i].what);
+		memcpy(&got, steps[i].result, 8);
+		if (got != steps[i].want_result)
+			fail("%s: original value returned: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+			     steps[i].what, steps[i].want_result, got);
+		memcpy(&got, steps[i].target, 8);
+		if (got != steps[i].want_target)
+			fail("%s: target afterwards: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+			     steps[i].what, steps[i].want_target, got);
+		check_guards(steps[i].target, 8, 0, steps[i].what);
+	}
+	check_guards(r1, 8, 0, "fetch_add result");
+	check_guards(r2, 8, 0, "cmp_swp result");
+}
+
+/*
+ * One WR whose SGE list mixes MRs: ODP, pinned, ODP (3000 + 5000 + 4097
+ * bytes): as a SEND's gather list into a receive scattered the same way,
+ * as an RDMA WRITE's gather list, as an RDMA READ's scatter list.
+ */
+static void ops_mixed(struct conn *c, struct arena *la, struct arena *ra)
+{
+	static const size_t part[3] = { 3000, 5000, 4097 };
+	const size_t total = 3000 + 5000 + 4097;
+	uint8_t *pin = mk_map(4 * page_size * 4, 0);
+	struct ibv_mr *pmr = pin_mr(pin, 4 * page_size * 4, all_access);
+	uint8_t *ls[3], *rs[3], *rcont, *rsrc;
+	struct ibv_sge lsg[3], rsg[3];
+	uint32_t seed;
+	size_t o;
+
+	/* Pinned pieces: one at pin+GUARD for A, one further on for B. */
+	ls[0] = carve(la, part[0], 100);
+	ls[1] = pin + GUARD;
+	ls[2] = carve(la, part[2], 100);
+	rs[0] = carve(ra, part[0], 100);
+	rs[1] = pin + 2 * page_size * 4 + GUARD;
+	rs[2] = carve(ra, part[2], 100);
+	for (int i = 0; i < 3; i++) {
+		lsg[i] = sge(ls[i], part[i], i == 1 ? pmr : la->mr);
+		rsg[i] = sge(rs[i], part[i], i == 1 ? pmr : ra->mr);
+	}
+
+	/* SEND: gather (odp, pinned, odp) -> scatter (odp, pinned, odp) */
+	seed = seed_of(T_OPS, 10, 0, 0);
+	o = 0;
+	for (int i = 0; i < 3; i++) {
+		for (size_t j = 0; j < part[i]; j++)
+			ls[i][j] = pat(seed, o + j);
+		o += part[i];
+	}
+	memset(rs[1] - GUARD, POISON, part[1] + 2 * GUARD);
+	post_recv(c->qp[1], NULL, 400, rsg, 3, "mixed send");
+	post_rc(c->qp[0], 400, IBV_WR_SEND, lsg, 3, 0, NULL, 0, "mixed send");
+	expect_wc(c->cq[0], 400, IBV_WC_SUCCESS, IBV_WC_SEND, "mixed send");
+	{
+		struct ibv_wc wc = expect_wc(c->cq[1], 400, IBV_WC_SUCCESS,
+					     IBV_WC_RECV, "mixed send");
+
+		if (wc.byte_len != total)
+			fail("mixed send: byte_len: expected %zu got %u", total,
+			     wc.byte_len);
+	}
+	o = 0;
+	for (int i = 0; i < 3; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "mixed send: receive SGE %d (%s)", i,
+			 i == 1 ? "pinned" : "ODP");
+		check_off(rs[i], part[i], seed, o, what);
+		check_guards(rs[i], part[i], i == 1 ? POISON : 0, what);
+		o += part[i];
+	}
+
+	/* WRITE: gather (odp, pinned, odp) -> one fresh ODP range */
+	seed = seed_of(T_OPS, 11, 0, 0);
+	o = 0;
+	for (int i = 0; i < 3; i++) {
+		for (size_t j = 0; j < part[i]; j++)
+			ls[i][j] = pat(seed, o + j);
+		o += part[i];
+	}
+	rcont = carve(ra, total, 100);
+	post_rc(c->qp[0], 401, IBV_WR_RDMA_WRITE, lsg, 3, (uintptr_t)rcont, ra->mr,
+		0, "mixed write");
+	expect_wc(c->cq[0], 401, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE, "mixed write");
+	check(rcont, total, seed, "mixed write: destination");
+	check_guards(rcont, total, 0, "mixed write: destination");
+
+	/* READ: one ODP range -> scatter (odp fresh, pinned, odp fresh) */
+	seed = seed_of(T_OPS, 12, 0, 0);
+	rsrc = carve(ra, total, 100);
+	fill(rsrc, total, seed);
+	ls[0] = carve(la, part[0], 100);
+	ls[2] = carve(la, part[2], 100);
+	memset(ls[1] - GUARD, POISON, part[1] + 2 * GUARD);
+	for (int i = 0; i < 3; i++)
+		lsg[i] = sge(ls[i], part[i], i == 1 ? pmr : la->mr);
+	post_rc(c->qp[0], 402, IBV_WR_RDMA_READ, lsg, 3, (uintptr_t)rsrc, ra->mr,
+		0, "mixed read");
+	expect_wc(c->cq[0], 402, IBV_WC_SUCCESS, IBV_WC_RDMA_READ, "mixed read");
+	o = 0;
+	for (int i = 0; i < 3; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "mixed read: scatter SGE %d (%s)", i,
+			 i == 1 ? "pinned" : "ODP");
+		check_off(ls[i], part[i], seed, o, what);
+		check_guards(ls[i], part[i], i == 1 ? POISON : 0, what);
+		o += part[i];
+	}
+	expect_no_wc(c->cq[0], "mixed SGE lists");
+	expect_no_wc(c->cq[1], "mixed SGE lists");
+}
+
+/* Receives through an SRQ into fresh ODP memory. */
+static void ops_srq(struct arena *la, struct arena *ra)
+{
+	static const size_t sizes[] = { 4097, 1048577 };
+	struct ibv_srq *srq = mk_srq();
+	struct conn c;
+
+	conn_make(&c, srq);
+	for (size_t k = 0; k < 2; k++) {
+		size_t size = sizes[k];
+		uint32_t seed = seed_of(T_OPS, 20, (int)k, 0);
+		uint8_t *src = carve(la, size, 100), *dst = carve(ra, size, 100);
+		struct ibv_sge ls = sge(src, size, la->mr), rs = sge(dst, size + GUARD, ra->mr);
+		struct ibv_wc wc;
+		char what[64];
+
+		snprintf(what, sizeof(what), "send size %zu into an SRQ receive", size);
+		fill(src, size, seed);
+		post_recv(NULL, srq, 500 + k, &rs, 1, what);
+		post_rc(c.qp[0], 500 + k, IBV_WR_SEND, &ls, 1, 0, NULL, 0, what);
+		expect_wc(c.cq[0], 500 + k, IBV_WC_SUCCESS, IBV_WC_SEND, what);
+		wc = expect_wc(c.cq[1], 500 + k, IBV_WC_SUCCESS, IBV_WC_RECV, what);
+		if (wc.byte_len != size)
+			fail("%s: byte_len: expected %zu got %u", what, size, wc.byte_len);
+		if (wc.qp_num != c.qp[1]->qp_num)
+			fail("%s: qp_num: expected 0x%x got 0x%x", what,
+			     c.qp[1]->qp_num, wc.qp_num);
+		check(dst, size, seed, what);
+		check_guards(dst, size, 0, what);
+	}
+}
+
+static const char *t_ops(void)
+{
+	static char msg[200];
+	struct arena la, ra;
+	struct conn c;
+	int n = 0;
+
+	conn_make(&c, NULL);
+	arena_make(&la, 16 * MiB);
+	arena_make(&ra, 16 * MiB);
+	for (int op = 0; op < OP_NDATA; op++)
+		for (int si = 0; si < (int)N_SIZES; si++, n += 2)
+			ops_data(&c, &la, &ra, op, si);
+	ops_zero_src(&c, &la, &ra);
+	ops_atomics(&c, &la, &ra);
+	ops_mixed(&c, &la, &ra);
+	ops_srq(&la, &ra);
+	snprintf(msg, sizeof(msg),
+		 "%s: %d transfers (send, send_imm, write, write_imm, read x 1..1 MiB+1, fresh and mapped), untouched sources, cmp_swp/fetch_add, ODP+pinned SGE lists, SRQ receives",
+		 opt_pinned ? "pinned MRs" : "ODP MRs", n);
+	return msg;
+}
+
+/* ------------------------------------------------------------ ud */
+
+static const char *t_ud(void)
+{
+	static char msg[160];
+	size_t sizes[2] = { 1, 1024 };
+	struct arena la, ra;
+	struct udpair u;
+
+	if (port_mtu_bytes < 1024)
+		sizes[1] = (size_t)port_mtu_bytes;
+	ud_make(&u);
+	arena_make(&la, 1 * MiB);
+	arena_make(&ra, 1 * MiB);
+	for (int k = 0; k < 3; k++) {
+		/* k == 2: from untouched memory into a poisoned buffer */
+		size_t size = sizes[k == 0 ? 0 : 1];
+		uint32_t seed = seed_of(T_UD, 0, k, 0);
+		uint8_t *src = carve(&la, size, 100);
+		uint8_t *rbuf = carve(&ra, GRH_LEN + size, 0);
+		struct ibv_sge ls = sge(src, size, la.mr);
+		struct ibv_sge rs = sge(rbuf, GRH_LEN + size + GUARD, ra.mr);
+		struct ibv_send_wr wr;
+		struct ibv_wc wc;
+		char what[64];
+
+		snprintf(what, sizeof(what), "UD send size %zu%s", size,
+			 k == 2 ? " from untouched memory" : "");
+		if (k == 2)
+			memset(rbuf - GUARD, POISON, GRH_LEN + size + 2 * GUARD);
+		else
+			fill(src, size, seed);
+		post_recv(u.qp[1], NULL, 600 + (uint64_t)k, &rs, 1, what);
+		memset(&wr, 0, sizeof(wr));
+		wr.wr_id = 600 + (uint64_t)k;
+		wr.sg_list = &ls;
+		wr.num_sge = 1;
+		wr.opcode = IBV_WR_SEND;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		wr.wr.ud.ah = u.ah;
+		wr.wr.ud.remote_qpn = u.qp[1]->qp_num;
+		wr.wr.ud.remote_qkey = UD_QKEY;
+		post_send_wr(u.qp[0], &wr, what);
+		expect_wc(u.cq[0], 600 + (uint64_t)k, IBV_WC_SUCCESS, IBV_WC_SEND, what);
+		wc = expect_wc(u.cq[1], 600 + (uint64_t)k, IBV_WC_SUCCESS, IBV_WC_RECV, what);
+		if (wc.byte_len != GRH_LEN + size)
+			fail("%s: byte_len: expected %zu (40-byte GRH + payload) got %u",
+			     what, GRH_LEN + size, wc.byte_len);
+		if (!(wc.wc_flags & IBV_WC_GRH))
+			fail("%s: IBV_WC_GRH: expected set got clear", what);
+		if (wc.src_qp != u.qp[0]->qp_num)
+			fail("%s: src_qp: expected 0x%x got 0x%x", what,
+			     u.qp[0]->qp_num, wc.src_qp);
+		if (k == 2)
+			check_val(rbuf + GRH_LEN, size, 0, what);
+		else
+			check(rbuf + GRH_LEN, size, seed, what);
+		check_val(rbuf + GRH_LEN + size, GUARD, k == 2 ? POISON : 0,
+			  "guard after the payload");
+		expect_no_wc(u.cq[0], what);
+		expect_no_wc(u.cq[1], what);
+	}
+	snprintf(msg, sizeof(msg),
+		 "UD sends of 1 and %zu bytes %s into fresh %s receive buffers (GRH + payload)",
+		 sizes[1], "from fresh and untouched memory",
+		 opt_pinned ? "pinned" : "ODP");
+	return msg;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/*
+ * The usual cast of the scenario tests: a connection, a pinned source and
+ * a pinned destination for A (so only the responder's MR is ODP), and one
+ * ODP region of @npages pages for B.
+ */
+struct scene {
+	struct conn c;
+	size_t len;
+	uint8_t *src, *dst, *buf;
+	struct ibv_mr *smr, *dmr, *mr;
+};
+
+static void scene_make(struct scene *s, size_t npages, int access)
+{
+	s->len = npages * page_size;
+	conn_make(&s->c, NULL);
+	s->src = mk_map(s->len, 0);
+	s->dst = mk_map(s->len + 2 * GUARD, 0) + GUARD;
+	s->smr = pin_mr(s->src, s->len, IBV_ACCESS_LOCAL_WRITE);
+	s->dmr = pin_mr(s->dst - GUARD, s->len + 2 * GUARD, IBV_ACCESS_LOCAL_WRITE);
+	s->buf = mk_map(s->len, 0);
+	s->mr = odp_mr(s->buf, s->len, access);
+}
+
+/* RDMA WRITE of @len bytes of pattern @seed at @off of the ODP region. */
+static void scene_write(struct scene *s, uint32_t seed, size_t off, size_t len,
+			enum ibv_wc_status want, const char *what)
+{
+	fill(s->src, len, seed);
+	rdma(&s->c, IBV_WR_RDMA_WRITE, s->src, len, s->smr, s->buf + off, s->mr,
+	     want, what);
+}
+
+/* RDMA READ of [off, off+len) of the ODP region into the poisoned dst. */
+static void scene_read(struct scene *s, size_t off, size_t len,
+		       enum ibv_wc_status want, const char *what)
+{
+	memset(s->dst - GUARD, POISON, s->len + 2 * GUARD);
+	rdma(&s->c, IBV_WR_RDMA_READ, s->dst, len, s->dmr, s->buf + off, s->mr,
+	     want, what);
+	if (want == IBV_WC_SUCCESS)
+		check_guards(s->dst, len, POISON, what);
+}
+
+/* ------------------------------------------------------------ remap */
+
+/*
+ * munmap the registered range and map new anonymous memory at the same
+ * address (MAP_FIXED): the device must see the new memory, for READ and
+ * for WRITE, never the old pages.
+ */
+static const char *t_remap(void)
+{
+	struct scene s;
+	void *p;
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	scene_write(&s, seed_of(T_REMAP, 0, 0, 0), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE into the ODP region");
+	check(s.buf, s.len, seed_of(T_REMAP, 0, 0, 0), "CPU view after the WRITE");
+
+	if (munmap(s.buf, s.len))
+		fail("munmap: expected success got %s", strerror(errno));
+	p = mmap(s.buf, s.len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p != s.buf)
+		fail("mmap(MAP_FIXED) at the old address: expected %p got %p (%s)",
+		     (void *)s.buf, p, strerror(errno));
+	fill(s.buf, s.len, seed_of(T_REMAP, 0, 0, 1));
+
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ after munmap + mmap(MAP_FIXED)");
+	check(s.dst, s.len, seed_of(T_REMAP, 0, 0, 1),
+	      "READ after munmap + mmap(MAP_FIXED) (new contents expected)");
+	scene_write(&s, seed_of(T_REMAP, 0, 0, 2), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE after munmap + mmap(MAP_FIXED)");
+	check(s.buf, s.len, seed_of(T_REMAP, 0, 0, 2),
+	      "CPU view of the new mapping after the WRITE");
+	return "after munmap + mmap(MAP_FIXED) at the same address, READ returns the new contents and WRITE lands in the new mapping";
+}
+
+/* ------------------------------------------------------------ dontneed */
+
+static const char *t_dontneed(void)
+{
+	struct scene s;
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	fill(s.buf, s.len, seed_of(T_DONTNEED, 0, 0, 0));
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ of CPU-written data");
+	check(s.dst, s.len, seed_of(T_DONTNEED, 0, 0, 0), "READ of CPU-written data");
+
+	if (madvise(s.buf, s.len, MADV_DONTNEED))
+		fail("madvise(MADV_DONTNEED): expected success got %s", strerror(errno));
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ after MADV_DONTNEED");
+	check_val(s.dst, s.len, 0, "READ after MADV_DONTNEED (zeros expected)");
+
+	fill(s.buf, s.len, seed_of(T_DONTNEED, 0, 0, 1));
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ after a CPU write");
+	check(s.dst, s.len, seed_of(T_DONTNEED, 0, 0, 1),
+	      "READ after MADV_DONTNEED and a CPU write");
+
+	/* And the write direction: the device must fault a fresh page. */
+	if (madvise(s.buf, s.len, MADV_DONTNEED))
+		fail("madvise(MADV_DONTNEED): expected success got %s", strerror(errno));
+	scene_write(&s, seed_of(T_DONTNEED, 0, 0, 2), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE after MADV_DONTNEED");
+	check(s.buf, s.len, seed_of(T_DONTNEED, 0, 0, 2),
+	      "CPU view of a WRITE after MADV_DONTNEED");
+	return "READ sees zeros after MADV_DONTNEED, then the CPU's new data; a WRITE after MADV_DONTNEED reaches the CPU";
+}
+
+/* ------------------------------------------------------------ fork_cow */
+
+struct cow_arg {
+	const uint8_t *buf;
+	size_t len;
+};
+
+/* The child: wait for the parent's go, then its copy must still be P1. */
+static const char *child_cow(void *arg)
+{
+	const struct cow_arg *a = arg;
+
+	child_wait_go();
+	check(a->buf, a->len, seed_of(T_FORK, 0, 0, 1),
+	      "the child's copy after the parent's CPU and RDMA writes (P1 expected)");
+	return "child's copy unchanged";
+}
+
+/*
+ * fork() without ibv_fork_init(): the parent's ODP MR must follow the
+ * parent's pages through the COW breaks.  The parent writes P2 into the
+ * first half by CPU (its COW break), then the device READs (P2 | P1),
+ * then the device WRITEs P3 everywhere (the second half's COW break is
+ * the device's own write fault): the parent sees P3, the child P1.
+ */
+static const char *t_fork_cow(void)
+{
+	struct scene s;
+	struct child ch;
+	struct cow_arg a;
+	size_t half;
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	half = s.len / 2;
+	fill(s.buf, s.len, seed_of(T_FORK, 0, 0, 1));
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ of P1 before fork");
+	check(s.dst, s.len, seed_of(T_FORK, 0, 0, 1), "READ of P1 before fork");
+
+	a.buf = s.buf;
+	a.len = s.len;
+	child_start(&ch, child_cow, &a);
+
+	fill(s.buf, half, seed_of(T_FORK, 0, 0, 2));
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ after fork and a CPU write");
+	check(s.dst, half, seed_of(T_FORK, 0, 0, 2),
+	      "READ after fork: first half, written by the parent's CPU (P2 expected)");
+	check_off(s.dst + half, s.len - half, seed_of(T_FORK, 0, 0, 1), half,
+		  "READ after fork: second half, still shared with the child (P1 expected)");
+
+	scene_write(&s, seed_of(T_FORK, 0, 0, 3), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE of P3 after fork");
+	check(s.buf, s.len, seed_of(T_FORK, 0, 0, 3),
+	      "the parent's CPU view after the WRITE of P3");
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ of P3");
+	check(s.dst, s.len, seed_of(T_FORK, 0, 0, 3), "READ of P3");
+
+	child_go(&ch);
+	child_finish(&ch, "fork_cow child");
+	return "after fork: READ follows the parent's CPU write (COW break), a WRITE reaches the parent only; the child keeps P1";
+}
+
+/* ------------------------------------------------------------ mprotect */
+
+static const char *t_mprotect(void)
+{
+	struct scene s;
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	/* First map the pages writable on the device side. */
+	scene_write(&s, seed_of(T_MPROTECT, 0, 0, 0), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE before mprotect");
+	check(s.buf, s.len, seed_of(T_MPROTECT, 0, 0, 0), "CPU view before mprotect");
+
+	if (mprotect(s.buf, s.len, PROT_READ))
+		fail("mprotect(PROT_READ): expected success got %s", strerror(errno));
+	scene_write(&s, seed_of(T_MPROTECT, 0, 0, 1), page_size, 2 * page_size,
+		    IBV_WC_REM_ACCESS_ERR, "WRITE into a PROT_READ mapping");
+	check(s.buf, s.len, seed_of(T_MPROTECT, 0, 0, 0),
+	      "CPU view after the refused WRITE (unchanged expected)");
+
+	conn_redo(&s.c);
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ from a PROT_READ mapping");
+	check(s.dst, s.len, seed_of(T_MPROTECT, 0, 0, 0),
+	      "READ from a PROT_READ mapping");
+
+	if (mprotect(s.buf, s.len, PROT_READ | PROT_WRITE))
+		fail("mprotect(PROT_READ|PROT_WRITE): expected success got %s",
+		     strerror(errno));
+	scene_write(&s, seed_of(T_MPROTECT, 0, 0, 2), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE after mprotect back to read-write");
+	check(s.buf, s.len, seed_of(T_MPROTECT, 0, 0, 2),
+	      "CPU view after mprotect back and a WRITE");
+	scene_read(&s, 0, s.len, IBV_WC_SUCCESS, "READ after mprotect back");
+	check(s.dst, s.len, seed_of(T_MPROTECT, 0, 0, 2), "READ after mprotect back");
+	return "WRITE into PROT_READ: IBV_WC_REM_ACCESS_ERR, memory unchanged; READ works; after mprotect back a WRITE lands";
+}
+
+/* ------------------------------------------------------------ mremap */
+
+static const char *t_mremap(void)
+{
+	struct scene s;
+	uint8_t *old;
+	void *to, *got;
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	scene_write(&s, seed_of(T_MREMAP, 0, 0, 0), 0, s.len, IBV_WC_SUCCESS,
+		    "WRITE before mremap");
+	check(s.buf, s.len, seed_of(T_MREMAP, 0, 0, 0), "CPU view before mremap");
+
+	/* A place to move to, so that MREMAP_FIXED forces a move. */
+	to = mmap(NULL, s.len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (to == MAP_FAILED)
+		fail("mmap(placeholder): expected success got %s", strerror(errno));
+	got = mremap(s.buf, s.len, s.len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (got != to) {
+		munmap(to, s.len);
+		fail("mremap(MREMAP_MAYMOVE|MREMAP_FIXED): expected %p got %p (%s)",
+		     to, got, strerror(errno));
+	}
+	old = s.buf;
+	move_map_res(old, to);
+	/* Nothing may be mapped at the old range before the WRITE below. */
+	scene_write(&s, seed_of(T_MREMAP, 0, 0, 1), 0, s.len, IBV_WC_REM_ACCESS_ERR,
+		    "WRITE to the old range after mremap");
+	check(to, s.len, seed_of(T_MREMAP, 0, 0, 0),
+	      "the moved memory after the refused WRITE (old contents expected)");
+	return "after mremap the old range is an access error (IBV_WC_REM_ACCESS_ERR) and the moved memory does not get the data";
+}
+
+/* ------------------------------------------------------------ readonly */
+
+/*
+ * A PROT_READ MAP_SHARED mapping of a memfd, registered with REMOTE_READ
+ * only (no LOCAL_WRITE): registration succeeds (nothing is pinned for
+ * write), RDMA READ returns the file's contents, and it serves as a SEND
+ * source (local read).
+ *
+ * --pinned maps the file MAP_PRIVATE instead: before Linux 6.2 the core's
+ * ib_umem_get() pins every MR with FOLL_WRITE (and FOLL_FORCE when the MR
+ * is read-only), which a read-only shared mapping refuses with EFAULT; on
+ * a private mapping it pins COW copies, which hold the file's contents.
+ */
+static const char *t_readonly(void)
+{
+	const size_t len = 16 * page_size;
+	uint32_t seed = seed_of(T_READONLY, 0, 0, 0);
+	uint8_t *tmp, *ro, *dst, *rbuf;
+	struct ibv_mr *romr, *dmr, *rmr;
+	struct ibv_sge ls, rs;
+	struct ibv_wc wc;
+	struct conn c;
+	size_t done = 0;
+	int fd;
+
+	conn_make(&c, NULL);
+	fd = memfd_create("sod_odp_readonly", MFD_CLOEXEC);
+	if (fd < 0)
+		fail("memfd_create: expected success got %s", strerror(errno));
+	reg_res(R_FD, NULL, (size_t)fd);
+	tmp = mk_map(len, 0);
+	fill(tmp, len, seed);
+	while (done < len) {
+		ssize_t n = write(fd, tmp + done, len - done);
+
+		if (n <= 0)
+			fail("write to the memfd: expected %zu bytes got %s", len,
+			     n < 0 ? strerror(errno) : "0");
+		done += (size_t)n;
+	}
+	ro = mmap(NULL, len, PROT_READ, opt_pinned ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+	if (ro == MAP_FAILED)
+		fail("mmap(memfd, PROT_READ, %s): expected success got %s",
+		     opt_pinned ? "MAP_PRIVATE" : "MAP_SHARED", strerror(errno));
+	reg_res(R_MAP, ro, len);
+	romr = reg_mr_as(ro, len, IBV_ACCESS_REMOTE_READ |
+			 (opt_pinned ? 0 : IBV_ACCESS_ON_DEMAND),
+			 opt_pinned ? "read-only, pinned (--pinned)" :
+				      "read-only ODP, REMOTE_READ only");
+
+	dst = mk_map(len + 2 * GUARD, 0) + GUARD;
+	memset(dst - GUARD, POISON, len + 2 * GUARD);
+	dmr = pin_mr(dst - GUARD, len + 2 * GUARD, IBV_ACCESS_LOCAL_WRITE);
+	rdma(&c, IBV_WR_RDMA_READ, dst, len, dmr, ro, romr, IBV_WC_SUCCESS,
+	     "READ from the read-only mapping");
+	check(dst, len, seed, "READ from the read-only mapping (the file's contents)");
+	check_guards(dst, len, POISON, "READ from the read-only mapping");
+
+	/* SEND 8 KiB + 3 from offset 1000 of it. */
+	rbuf = mk_map(4 * page_size, 0) + page_size;
+	rmr = odp_mr(rbuf - page_size, 4 * page_size, IBV_ACCESS_LOCAL_WRITE);
+	ls.addr = (uintptr_t)(ro + 1000);
+	ls.length = 8195;
+	ls.lkey = romr->lkey;
+	rs = sge(rbuf, 8195 + GUARD, rmr);
+	post_recv(c.qp[1], NULL, 700, &rs, 1, "SEND from the read-only mapping");
+	post_rc(c.qp[0], 700, IBV_WR_SEND, &ls, 1, 0, NULL, 0,
+		"SEND from the read-only mapping");
+	expect_wc(c.cq[0], 700, IBV_WC_SUCCESS, IBV_WC_SEND,
+		  "SEND from the read-only mapping");
+	wc = expect_wc(c.cq[1], 700, IBV_WC_SUCCESS, IBV_WC_RECV,
+		       "SEND from the read-only mapping: receive");
+	if (wc.byte_len != 8195)
+		fail("SEND from the read-only mapping: byte_len: expected 8195 got %u",
+		     wc.byte_len);
+	check_off(rbuf, 8195, seed, 1000,
+		  "SEND from the read-only mapping: received data (file offset 1000..)");
+	check_guards(rbuf, 8195, 0, "SEND from the read-only mapping");
+	return opt_pinned ?
+	       "pinned MR over a PROT_READ MAP_PRIVATE memfd mapping, REMOTE_READ only: READ and SEND source return the file's contents" :
+	       "ODP MR over a PROT_READ memfd mapping, REMOTE_READ only: registered; READ and SEND source return the file's contents";
+}
+
+/* ------------------------------------------------------------ unmapped */
+
+/*
+ * An ODP MR whose memory is unmapped afterwards: a remote READ is an
+ * access error (IBV_WC_REM_ACCESS_ERR on the requester) both for pages the
+ * device had mapped before and for pages it never touched; a SEND whose
+ * source is the unmapped range fails locally with IBV_WC_LOC_PROT_ERR
+ * (what softodp reports for a local SGE it cannot access, as for a bad
+ * lkey; not LOC_ACCESS_ERR).  Then a fresh QP pair transfers data.
+ *
+ * The three QP pairs (s.c, c2, c3) exist before the munmap: creating QPs maps rings,
+ * which could land in the hole and make the "unmapped" range mapped
+ * again.
+ */
+static const char *t_unmapped(void)
+{
+	struct conn c2, c3, c4;
+	struct scene s;
+	struct ibv_sge ls, rs;
+	uint8_t *rbuf, *src2, *dst2;
+	struct ibv_mr *rmr, *m2s, *m2d;
+	uint32_t seed = seed_of(T_UNMAPPED, 0, 0, 0);
+
+	scene_make(&s, 16, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ);
+	conn_make(&c2, NULL);
+	conn_make(&c3, NULL);
+	rbuf = mk_map(4 * page_size, 0);
+	rmr = pin_mr(rbuf, 4 * page_size, IBV_ACCESS_LOCAL_WRITE);
+
+	fill(s.buf, s.len, seed);
+	scene_read(&s, 0, s.len / 2, IBV_WC_SUCCESS, "READ of the first half");
+	check(s.dst, s.len / 2, seed, "READ of the first half before munmap");
+
+	if (munmap(s.buf, s.len))
+		fail("munmap: expected success got %s", strerror(errno));
+	unreg_res(R_MAP, s.buf);
+
+	memset(s.dst - GUARD, POISON, s.len + 2 * GUARD);
+	rdma(&s.c, IBV_WR_RDMA_READ, s.dst, 2 * page_size, s.dmr,
+	     s.buf + 2 * page_size, s.mr, IBV_WC_REM_ACCESS_ERR,
+	     "READ of unmapped pages the device had mapped");
+	check_val(s.dst - GUARD, 2 * page_size + 2 * GUARD, POISON,
+		  "READ destination after the refused READ (untouched expected)");
+	rdma(&c2, IBV_WR_RDMA_READ, s.dst, 2 * page_size, s.dmr,
+	     s.buf + 10 * page_size, s.mr, IBV_WC_REM_ACCESS_ERR,
+	     "READ of unmapped pages the device never mapped");
+
+	rs = sge(rbuf, 4 * page_size, rmr);
+	post_recv(c3.qp[1], NULL, 800, &rs, 1, "SEND from an unmapped ODP source");
+	ls = sge(s.buf + 4 * page_size, 3 * page_size, s.mr);
+	post_rc(c3.qp[0], 801, IBV_WR_SEND, &ls, 1, 0, NULL, 0,
+		"SEND from an unmapped ODP source");
+	expect_wc(c3.cq[0], 801, IBV_WC_LOC_PROT_ERR, IBV_WC_SEND,
+		  "SEND from an unmapped ODP source");
+
+	/* The device still works: fresh QPs, fresh ODP memory. */
+	conn_make(&c4, NULL);
+	src2 = mk_map(4 * page_size, 0);
+	dst2 = mk_map(4 * page_size, 0);
+	m2s = odp_mr(src2, 4 * page_size, IBV_ACCESS_LOCAL_WRITE);
+	m2d = odp_mr(dst2, 4 * page_size, IBV_ACCESS_LOCAL_WRITE);
+	fill(src2 + 100, 3 * page_size, seed_of(T_UNMAPPED, 1, 0, 0));
+	ls = sge(src2 + 100, 3 * page_size, m2s);
+	rs = sge(dst2 + 100, 3 * page_size + GUARD, m2d);
+	post_recv(c4.qp[1], NULL, 802, &rs, 1, "SEND on fresh QPs afterwards");
+	post_rc(c4.qp[0], 802, IBV_WR_SEND, &ls, 1, 0, NULL, 0,
+		"SEND on fresh QPs afterwards");
+	expect_wc(c4.cq[0], 802, IBV_WC_SUCCESS, IBV_WC_SEND,
+		  "SEND on fresh QPs afterwards");
+	expect_wc(c4.cq[1], 802, IBV_WC_SUCCESS, IBV_WC_RECV,
+		  "SEND on fresh QPs afterwards: receive");
+	check(dst2 + 100, 3 * page_size, seed_of(T_UNMAPPED, 1, 0, 0),
+	      "SEND on fresh QPs afterwards");
+	check_guards(dst2 + 100, 3 * page_size, 0, "SEND on fresh QPs afterwards");
+	return "after munmap: READ of once-mapped and never-mapped pages IBV_WC_REM_ACCESS_ERR, SEND from it IBV_WC_LOC_PROT_ERR; fresh QPs then move data";
+}
+
+/* ------------------------------------------------------------ main */
+
+enum {
+	F_ODP = 1,	/* needs ODP (SKIP without it, unless --pinned) */
+	F_NOPIN = 2,	/* means nothing for pinned memory: SKIP under --pinned */
+};
+
+static const struct subtest {
+	const char *name;
+	const char *(*fn)(void);
+	int flags;
+} tests[] = {
+	{ "caps", t_caps, F_NOPIN },
+	{ "reg_nolock", t_reg_nolock, F_ODP | F_NOPIN },
+	{ "reg_huge", t_reg_huge, F_ODP | F_NOPIN },
+	{ "ops", t_ops, F_ODP },
+	{ "ud", t_ud, F_ODP },
+	{ "remap", t_remap, F_ODP | F_NOPIN },
+	{ "dontneed", t_dontneed, F_ODP | F_NOPIN },
+	{ "fork_cow", t_fork_cow, F_ODP | F_NOPIN },
+	{ "mprotect", t_mprotect, F_ODP | F_NOPIN },
+	{ "mremap", t_mremap, F_ODP | F_NOPIN },
+	{ "readonly", t_readonly, F_ODP },
+	{ "unmapped", t_unmapped, F_ODP | F_NOPIN },
+};
+
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+static bool selected[NTESTS];
+
+static void parse_tests(const char *s)
+{
+	char tmp[512], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(tmp))
+		sod_usage_error(usage, "invalid --test '%s'", s);
+	strcpy(tmp, s);
+	memset(selected, 0, sizeof(selected));
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < NTESTS; i++)
+			if (strcmp(tok, tests[i].name) == 0)
+				break;
+		if (i == NTESTS)
+			sod_usage_error(usage, "invalid --test: unknown sub-test '%s'", tok);
+		selected[i] = true;
+	}
+	for (size_t i = 0; i < NTESTS; i++)
+		if (selected[i])
+			return;
+	sod_usage_error(usage, "invalid --test '%s': no sub-test", s);
+}
+
+static int find_gid_index(void)
+{
+	char path[256], type[64];
+	union ibv_gid g;
+
+	for (int i = 0; i < 256; i++) {
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
+			 dev_name, IB_PORT, i);
+		f = fopen(path, "r");
+		if (!f) {
+			if (errno == ENOENT)
+				break;
+			continue;
+		}
+		n = fread(type, 1, sizeof(type) - 1, f);
+		fclose(f);
+		type[n] = '\0';
+		if (strncmp(type, "RoCE v2", 7) != 0)
+			continue;
+		if (ibv_query_gid(ctx, IB_PORT, i, &g))
+			continue;
+		/* ::ffff:a.b.c.d */
+		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+			return i;
+	}
+	return -1;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "gid-index", required_argument, NULL, 'g' },
+		{ "test", required_argument, NULL, 'T' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "pinned", no_argument, NULL, 'P' },
+		{ "require-odp", no_argument, NULL, 'R' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c;
+
+	for (size_t i = 0; i < NTESTS; i++)
+		selected[i] = true;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dev_name = optarg; break;
+		case 'g':
+			if (!sod_parse_long(optarg, 0, 255, &v))
+				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
+			gid_index = (int)v;
+			break;
+		case 'T': parse_tests(optarg); break;
+		case 'l':
+			for (size_t i = 0; i < NTESTS; i++)
+				printf("%s\n", tests[i].name);
+			exit(SOD_EXIT_OK);
+		case 'P': opt_pinned = true; break;
+		case 'R': opt_require_odp = true; break;
+		case 't':
+			if (!sod_parse_long(optarg, 1, 3600000, &timeout_ms))
+				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
+			break;
+		case 'h':
+			printf("Usage: %s %s", sod_prog, usage);
+			printf("Sub-tests:");
+			for (size_t i = 0; i < NTESTS; i++)
+				printf(" %s", tests[i].name);
+			printf("\n");
+			exit(SOD_EXIT_OK);
+		default:
+			sod_usage_error(usage, "unknown or incomplete option '%s'",
+					argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!dev_name)
+		sod_usage_error(usage, "--dev is required");
+	if (opt_pinned && opt_require_odp)
+		sod_usage_error(usage, "--pinned and --require-odp exclude each other");
+}
+
+/* Read the ODP capabilities once, for the SKIP decisions. */
+static void probe_odp(void)
+{
+	struct ibv_device_attr_ex ax;
+
+	memset(&ax, 0, sizeof(ax));
+	if (ibv_query_device_ex(ctx, NULL, &ax) == 0)
+		has_odp = ax.odp_caps.general_caps & IBV_ODP_SUPPORT;
+}
+
+int main(int argc, char **argv)
+{
+	struct ibv_port_attr pa;
+	char gs[INET6_ADDRSTRLEN];
+	int ec = SOD_EXIT_FAIL;
+	long t0 = now_ms();
+
+	sod_init(argv[0]);
+	parse_args(argc, argv);
+	ctx = sod_open_device(dev_name, &ec);
+	if (!ctx)
+		return ec;
+	if (ibv_query_port(ctx, IB_PORT, &pa) || pa.state != IBV_PORT_ACTIVE) {
+		sod_err("port %d of %s is not ACTIVE", IB_PORT, dev_name);
+		return SOD_EXIT_USAGE;
+	}
+	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
+	path_mtu = pa.active_mtu < IBV_MTU_1024 ? pa.active_mtu : IBV_MTU_1024;
+	if (gid_index < 0)
+		gid_index = find_gid_index();
+	if (gid_index < 0) {
+		sod_err("%s has no RoCE v2 GID with an IPv4 address", dev_name);
+		return SOD_EXIT_USAGE;
+	}
+	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid)) {
+		sod_err("ibv_query_gid(%d): %s", gid_index, strerror(errno));
+		return SOD_EXIT_FAIL;
+	}
+	pd = ibv_alloc_pd(ctx);
+	if (!pd) {
+		sod_err("ibv_alloc_pd: %s", strerror(errno));
+		return SOD_EXIT_FAIL;
+	}
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	probe_odp();
+	inet_ntop(AF_INET6, my_gid.raw, gs, sizeof(gs));
+	sod_info("device %s gid[%d] %s port MTU %d, ODP %s%s", dev_name, gid_index,
+		 gs, port_mtu_bytes, has_odp ? "advertised" : "not advertised",
+		 opt_pinned ? ", --pinned: every MR is pinned" : "");
+
+	for (size_t i = 0; i < NTESTS; i++) {
+		/* volatile: read after longjmp */
+		volatile long start = now_ms();
+		const char *volatile what = NULL;
+		int r;
+		bool ok;
+
+		if (!selected[i])
+			continue;
+		cur_test = tests[i].name;
+		if (opt_pinned && (tests[i].flags & F_NOPIN)) {
+			printf("%s: SKIP %s: --pinned: this sub-test needs ODP semantics\n",
+			       sod_prog, cur_test);
+			n_skip++;
+			continue;
+		}
+		if (!opt_pinned && (tests[i].flags & F_ODP) && !has_odp) {
+			printf("%s: SKIP %s: device has no ODP\n", sod_prog, cur_test);
+			n_skip++;
+			continue;
+		}
+		r = setjmp(fail_jmp);
+		if (r == 0)
+			what = tests[i].fn();
+		ok = r == 0 && what != NULL;
+		/* A failed cleanup prints its own FAIL line. */
+		if (!cleanup()) {
+			n_fail++;
+		} else if (r == 2) {
+			n_skip++;
+		} else if (ok) {
+			printf("%s: PASS %s: %s (%ld ms)\n", sod_prog, cur_test, what,
+			       now_ms() - start);
+			n_pass++;
+		} else {
+			n_fail++;
+		}
+	}
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	printf("%s: %d passed, %d failed, %d skipped in %ld ms\n", sod_prog, n_pass,
+	       n_fail, n_skip, now_ms() - t0);
+	return n_fail ? SOD_EXIT_FAIL : SOD_EXIT_OK;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# On-Demand Paging on one softodp device (loopback), by sod_odp: the ODP
+# capabilities; registration with RLIMIT_MEMLOCK 0 and of 8 GiB (more than
+# the VM's RAM) without growing VmRSS; every RC op (1 B..1 MiB+1, atomics)
+# and UD sends with ODP MRs on both sides (first accesses fault), SGE lists
+# mixing ODP and pinned MRs, SRQ receives; the device following the page
+# tables after munmap + mmap(MAP_FIXED), MADV_DONTNEED, a COW break after
+# fork(), mprotect, mremap; a read-only memfd mapping; access errors after
+# munmap.
+#
+# Two passes, one result per sub-test and pass, each sub-test in its own
+# process (a crash loses one result, not the rest):
+#   "odp pinned: NAME"  sod_odp --pinned: every MR pinned, the sub-tests
+#                       whose outcome is the same for pinned memory run (the
+#                       others SKIP): proves the QP plumbing and the data
+#                       checks on any device;
+#   "odp: NAME"         ODP MRs; every sub-test SKIPs while the device does
+#                       not advertise IBV_ODP_SUPPORT.
+# Module unload afterwards proves nothing leaked a reference (incl. the
+# mm references of ODP MRs).
+# Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
+# vms: 1
+# timeout: 300
+# timeout-debug: 1500
+set -u
+. "$SOFTODP_SRC/tests/vm/guest-lib.sh"
+. "$(dirname "$0")/_traffic.sh"
+
+P=$SOFTODP_BUILD/tests/progs/sod_odp
+
+traffic_setup || exit 1
+
+# The debug kernel runs everything 5-10x slower: wait longer there.
+args=(--dev "$TDEV" --gid-index "$TGID")
+case $KVER in
+*-softodp-dbg) args+=(--timeout-ms 60000) ;;
+esac
+
+# odp_pass LABEL [ARGS...]: every sub-test of sod_odp --list in its own
+# run; records "odp LABEL: NAME" (LABEL empty: "odp: NAME") from the
+# program's "sod_odp: PASS|FAIL|SKIP NAME: ..." line.  A run without such a
+# line, or whose exit status disagrees with it, is a FAIL.  Status 1 if
+# anything failed.
+odp_pass() {
+	local label=$1 name log rc line res status=0
+	shift
+	for name in $("$P" --list); do
+		res="odp${label:+ $label}: $name"
+		log=$SOFTODP_OUT/sod_odp${label:+-$label}-$name.log
+		rc=0
+		"$P" "${args[@]}" "$@" --test "$name" >"$log" 2>&1 || rc=$?
+		sed 's/^/  /' "$log"
+		line=$(grep -m1 -E "^sod_odp: (PASS|FAIL|SKIP) $name: " "$log")
+		case $line in
+		"sod_odp: PASS $name: "* | "sod_odp: SKIP $name: "*)
+			if [ "$rc" -ne 0 ]; then
+				t_fail "$res" "exit $rc after: ${line#sod_odp: }"
+				status=1
+			elif [[ $line == "sod_odp: PASS "* ]]; then
+				t_pass "$res"
+			else
+				t_skip "$res" "${line#"sod_odp: SKIP $name: "}"
+			fi
+			;;
+		"sod_odp: FAIL $name: "*)
+			t_fail "$res" "${line#"sod_odp: FAIL $name: "}"
+			status=1
+			;;
+		*)
+			t_fail "$res" "no result (sod_odp exited $rc: $(tail -n 1 "$log" | cut -c1-160))"
+			status=1
+			;;
+		esac
+	done
+	return $status
+}
+
+status=0
+odp_pass pinned --pinned || status=1
+odp_pass "" || status=1
+
+# What the device counted (faults, invalidations), when it says.
+for f in /sys/kernel/debug/softodp/*/odp; do
+	[ -r "$f" ] || continue
+	echo "--- $f"
+	cat "$f"
+done
+
+t_check "link delete $TDEV" rdma link delete "$TDEV" || status=1
+if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
+	t_check "rmmod softodp" rmmod softodp || status=1
+fi
+exit "$status"
