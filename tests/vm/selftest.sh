@@ -4,17 +4,16 @@
 #   tests/vm/selftest.sh [--kver KVER] [--build DIR] [--cases A,B,...]
 #
 # Cases: clean-run script-exit-status kernel-warning two-vms timeout
-# boot-hang (the default set), and, for a debug kernel, planted-uaf planted-sleep
-# planted-leak: a test-only module commits a use-after-free, a sleep under
-# a spinlock or a leak, and the run must fail on KASAN's, the atomic-sleep
-# check's or kmemleak's report.
+# boot-hang (the default set), and, for a debug kernel, planted-uaf
+# planted-sleep planted-leak: a test-only module commits a use-after-free,
+# a sleep under a spinlock or a leak, and the run must fail on KASAN's, the
+# atomic-sleep check's or kmemleak's report (two of these run at a time).
 #
 # Prints one "PASS name" / "FAIL name: reason" / "SKIP name: reason" line
 # per case and exits non-zero if any case failed.  Each failing case checks
 # that run-vm.sh failed for the right reason (its output), not just that it
 # failed.  The timeout and boot-hang cases run in the background while the
-# others run,
-# which also shows that two harness runs at once do not collide.
+# others run, which also shows that harness runs at once do not collide.
 # Run outputs: BUILD/vm/selftest/<case>/ (run.log is run-vm.sh's output).
 set -euo pipefail
 vmdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,9 +88,10 @@ if want boot-hang; then
 		--timeout 120 && echo "$rc" >"$out/boot-hang.rc") &
 	boot_pid=$!
 fi
+planted_pids=()
 stop_bg() {
 	local p
-	for p in $hang_pid $boot_pid; do kill "$p" 2>/dev/null || true; done
+	for p in $hang_pid $boot_pid "${planted_pids[@]}"; do kill "$p" 2>/dev/null || true; done
 }
 trap stop_bg EXIT
 
@@ -106,6 +106,60 @@ build_kmod() {
 		>"$out/kmod-build.log" 2>&1 && [ -f "$kmod/sod_warn.ko" ] || kmod_ok=1
 	return "$kmod_ok"
 }
+
+# (f) planted bugs, for a debug kernel: each must fail the run with the
+# detector's own report, and for no other reason.  Debug VMs are slow (a
+# minute to boot), so these run two at a time: planted-uaf beside the
+# first cases, then planted-sleep beside planted-leak.
+# planted_start CASE SCRIPT: start the run in the background.
+planted_start() {
+	local c=$1
+	want "$c" || return 0
+	rm -f "$out/$c.rc"
+	if [ ! -d "$kdir" ]; then
+		echo "skip: no kernel headers for $kver ($kdir)" >"$out/$c.rc"
+		return 0
+	elif ! build_kmod; then
+		echo "fail: building sod_warn.ko failed (see $out/kmod-build.log)" >"$out/$c.rc"
+		return 0
+	fi
+	(run "$c" --script "$st/$2" && echo "$rc" >"$out/$c.rc") &
+	planted_pids+=($!)
+}
+# planted_check CASE REPORT-REGEX: judge a run started by planted_start
+# (after it ended).
+planted_check() {
+	local c=$1 r
+	want "$c" || return 0
+	r=$(cat "$out/$c.rc" 2>/dev/null || echo "fail: no result")
+	rm -f "$out/$c.rc"
+	case $r in
+	skip:*) skip "$c" "${r#skip: }"; return 0 ;;
+	fail:*) fail "$c" "${r#fail: }"; return 0 ;;
+	esac
+	rc=$r
+	if [ "$rc" -eq 0 ]; then
+		fail "$c" "run-vm.sh exited 0"
+		show "$out/$c/run.log"
+	elif ! has "$c" 'vm0: FAIL.*kernel report'; then
+		fail "$c" "run-vm.sh failed, but not for a kernel report"
+		show "$out/$c/run.log"
+	elif ! has "$c" "$2"; then
+		fail "$c" "run-vm.sh did not print the expected report ($2)"
+		show "$out/$c/run.log"
+	elif has "$c" 'vm0: FAIL .*(guest script exited|timeout after|no exit status)'; then
+		fail "$c" "run-vm.sh reported other failures too"
+		show "$out/$c/run.log"
+	else
+		pass "$c"
+	fi
+}
+planted_wait() {
+	local p
+	for p in "${planted_pids[@]}"; do wait "$p" || true; done
+	planted_pids=()
+}
+planted_start planted-uaf bug-uaf.sh
 
 # (a) a clean run.
 c="clean-run"
@@ -176,37 +230,14 @@ else
 	fi
 fi
 
-# (f) planted bugs, for a debug kernel: each must fail the run with the
-# detector's own report, and for no other reason.
-planted() { # planted CASE SCRIPT REPORT-REGEX
-	local c=$1
-	want "$c" || return 0
-	if [ ! -d "$kdir" ]; then
-		skip "$c" "no kernel headers for $kver ($kdir)"
-	elif ! build_kmod; then
-		fail "$c" "building sod_warn.ko failed (see $out/kmod-build.log)"
-		return 0
-	fi
-	run "$c" --script "$st/$2"
-	if [ "$rc" -eq 0 ]; then
-		fail "$c" "run-vm.sh exited 0"
-		show "$out/$c/run.log"
-	elif ! has "$c" 'vm0: FAIL.*kernel report'; then
-		fail "$c" "run-vm.sh failed, but not for a kernel report"
-		show "$out/$c/run.log"
-	elif ! has "$c" "$3"; then
-		fail "$c" "run-vm.sh did not print the expected report ($3)"
-		show "$out/$c/run.log"
-	elif has "$c" 'vm0: FAIL .*(guest script exited|timeout after|no exit status)'; then
-		fail "$c" "run-vm.sh reported other failures too"
-		show "$out/$c/run.log"
-	else
-		pass "$c"
-	fi
-}
-planted planted-uaf bug-uaf.sh 'KASAN: .*use-after-free'
-planted planted-sleep bug-sleep.sh 'sleeping function called from invalid context'
-planted planted-leak bug-leak.sh 'unreferenced object 0x'
+# (f) planted bugs (started with the first cases; see planted_start).
+planted_wait
+planted_check planted-uaf 'KASAN: .*use-after-free'
+planted_start planted-sleep bug-sleep.sh
+planted_start planted-leak bug-leak.sh
+planted_wait
+planted_check planted-sleep 'sleeping function called from invalid context'
+planted_check planted-leak 'unreferenced object 0x'
 
 # (e) two VMs: ping over the link, exchange files through the shared dir.
 c="two-vms"
