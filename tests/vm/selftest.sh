@@ -88,6 +88,9 @@ if want boot-hang; then
 		--timeout 120 && echo "$rc" >"$out/boot-hang.rc") &
 	boot_pid=$!
 fi
+# The debug kernel boots in about a minute and runs programs 5-10x slower.
+slow_timeout=300
+case $kver in *-softodp-dbg) slow_timeout=900 ;; esac
 planted_pids=()
 stop_bg() {
 	local p
@@ -123,7 +126,7 @@ planted_start() {
 		echo "fail: building sod_warn.ko failed (see $out/kmod-build.log)" >"$out/$c.rc"
 		return 0
 	fi
-	(run "$c" --script "$st/$2" && echo "$rc" >"$out/$c.rc") &
+	(run "$c" --script "$st/$2" --timeout "$slow_timeout" && echo "$rc" >"$out/$c.rc") &
 	planted_pids+=($!)
 }
 # planted_check CASE REPORT-REGEX: judge a run started by planted_start
@@ -164,7 +167,7 @@ planted_start planted-uaf bug-uaf.sh
 # (a) a clean run.
 c="clean-run"
 if want $c; then
-run $c --script "$st/clean.sh"
+run $c --script "$st/clean.sh" --timeout "$slow_timeout"
 r=$out/$c/vm0/results
 if [ $rc -ne 0 ]; then
 	fail $c "run-vm.sh exited $rc"
