@@ -226,5 +226,33 @@ int main(int argc, char **argv)
 	       "--bogus");
 	EXPECT("sod_odp_stress", 2, "unexpected argument", "--dev", NODEV, "extra");
 	EXPECT("sod_odp_stress", 2, "device '" NODEV "' not found", "--dev", NODEV);
+
+	/* sod_odp_bench */
+	EXPECT("sod_odp_bench", 0, "Usage:", "--help");
+	EXPECT("sod_odp_bench", 2, "--dev is required", "--reps", "1");
+	EXPECT("sod_odp_bench", 2, "invalid --reps", "--dev", NODEV, "--reps", "0");
+	EXPECT("sod_odp_bench", 2, "invalid --big-reps", "--dev", NODEV, "--big-reps", "51");
+	EXPECT("sod_odp_bench", 2, "invalid --depth", "--dev", NODEV, "--depth", "17");
+	EXPECT("sod_odp_bench", 2, "invalid --bytes", "--dev", NODEV, "--bytes", "x");
+	EXPECT("sod_odp_bench", 2, "invalid --cold-pages", "--dev", NODEV,
+	       "--cold-pages", "0");
+	EXPECT("sod_odp_bench", 2, "invalid --reg-mib", "--dev", NODEV, "--reg-mib", "-1");
+	EXPECT("sod_odp_bench", 2, "invalid --inval-mib", "--dev", NODEV,
+	       "--inval-mib", "4096");
+	EXPECT("sod_odp_bench", 2, "invalid --inval-map", "--dev", NODEV,
+	       "--inval-map", "touch");
+	EXPECT("sod_odp_bench", 2, "unknown test 'bogus'", "--dev", NODEV,
+	       "--tests", "warm,bogus");
+	EXPECT("sod_odp_bench", 2, "invalid --poll", "--dev", NODEV, "--poll", "spin");
+	EXPECT("sod_odp_bench", 2, "invalid --qp-timeout", "--dev", NODEV,
+	       "--qp-timeout", "32");
+	EXPECT("sod_odp_bench", 2, "invalid --gid-index", "--dev", NODEV,
+	       "--gid-index", "x");
+	EXPECT("sod_odp_bench", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--bogus");
+	EXPECT("sod_odp_bench", 2, "unexpected argument", "--dev", NODEV, "extra");
+	EXPECT("sod_odp_bench", 2, "device '" NODEV "' not found", "--dev", NODEV);
+	EXPECT("sod_odp_bench", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--tests", "reg,inval", "--inval-map", "advise");
 	return sod_test_done("test_progs_cli");
 }
