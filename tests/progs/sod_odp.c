@@ -82,13 +82,16 @@ static const char usage[] =
 	"                     (ops, ud, readonly); the others SKIP\n"
 	"  --require-odp      a device without ODP fails 'caps' instead of\n"
 	"                     skipping every sub-test\n"
-	"  --timeout-ms N     wait for a completion at most N ms (default 10000)\n";
+	"  --timeout-ms N     wait for a completion at most N ms (default 10000)\n"
+	"  --qp-timeout N     RC local ACK timeout, 4.096 us << N (default 14:\n"
+	"                     67 ms; a slow debug kernel needs more)\n";
 
 /* ------------------------------------------------------------ state */
 
 static const char *dev_name;
 static int gid_index = -1;
 static long timeout_ms = 10000;
+static long qp_timeout = 14;
 static bool opt_pinned, opt_require_odp;
 
 static struct ibv_context *ctx;
@@ -536,7 +539,7 @@ static void fill_av(struct ibv_ah_attr *ah)
  * RC to RTS towards @dqpn (on this device).  rnr_retry 7 (unlimited) and
  * the smallest min_rnr_timer: ODP faults must never surface as an error,
  * whatever the device does internally while it faults; a generous ACK
- * timeout (14: ~67 ms) for the same reason.
+ * timeout (--qp-timeout, default 14: ~67 ms) for the same reason.
  */
 static void rc_to_rts(struct ibv_qp *qp, uint32_t dqpn)
 {
@@ -565,7 +568,7 @@ static void rc_to_rts(struct ibv_qp *qp, uint32_t dqpn)
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = 0x100;
-	a.timeout = 14;
+	a.timeout = (uint8_t)qp_timeout;
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 4;
@@ -2055,6 +2058,7 @@ static void parse_args(int argc, char **argv)
 		{ "pinned", no_argument, NULL, 'P' },
 		{ "require-odp", no_argument, NULL, 'R' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "qp-timeout", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2082,6 +2086,11 @@ static void parse_args(int argc, char **argv)
 		case 't':
 			if (!sod_parse_long(optarg, 1, 3600000, &timeout_ms))
 				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
+			break;
+		case 'q':
+			if (!sod_parse_long(optarg, 1, 31, &qp_timeout))
+				sod_usage_error(usage, "invalid --qp-timeout '%s' (1..31)",
+						optarg);
 			break;
 		case 'h':
 			printf("Usage: %s %s", sod_prog, usage);
