@@ -213,6 +213,17 @@ int main(int argc, char **argv)
 	EXPECT("sod_verbs", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--only", "qp_query,srq_limit");
 
+	/* sod_odp */
+	EXPECT("sod_odp", 0, "Usage:", "--help");
+	EXPECT("sod_odp", 0, "fork_cow", "--list");
+	EXPECT("sod_odp", 2, "--dev is required", "--pinned");
+	EXPECT("sod_odp", 2, "invalid --test", "--dev", NODEV, "--test", ",");
+	EXPECT("sod_odp", 2, "unknown sub-test 'bogus'", "--dev", NODEV,
+	       "--test", "ops,bogus");
+	EXPECT("sod_odp", 2, "exclude each other", "--dev", NODEV, "--pinned",
+	       "--require-odp");
+	EXPECT("sod_odp", 2, "device '" NODEV "' not found", "--dev", NODEV);
+
 	/* sod_odp_stress */
 	EXPECT("sod_odp_stress", 0, "Usage:", "--help");
 	EXPECT("sod_odp_stress", 2, "--dev is required", "--seconds", "1");
