@@ -18,7 +18,11 @@
  *     mmap(MAP_FIXED), madvise(DONTNEED), a COW break after fork(),
  *     mprotect() and mremap() it reads and writes what the CPU sees, and
  *     an address without a (suitable) mapping is an access error, never
- *     stale memory.
+ *     stale memory;
+ *   - the same over transparent huge pages (split by a munmap of one
+ *     page), hugetlb pages, and MAP_SHARED files (memfd, ext4 with
+ *     --ext4-dir): pwrite/pread agree with READ/WRITE, a punched hole
+ *     reads as zeros, pages cut off by ftruncate are access errors.
  *
  * Every payload is a pattern of (sub-test, operation, size, round, byte
  * offset); destinations are poisoned (or never touched, so zero) first and
@@ -42,6 +46,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/capability.h>
@@ -53,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,7 +90,9 @@ static const char usage[] =
 	"                     skipping every sub-test\n"
 	"  --timeout-ms N     wait for a completion at most N ms (default 10000)\n"
 	"  --qp-timeout N     RC local ACK timeout, 4.096 us << N (default 14:\n"
-	"                     67 ms; a slow debug kernel needs more)\n";
+	"                     67 ms; a slow debug kernel needs more)\n"
+	"  --ext4-dir DIR     directory on ext4 for 'ext4_file' (without it\n"
+	"                     that sub-test SKIPs)\n";
 
 /* ------------------------------------------------------------ state */
 
@@ -314,7 +322,8 @@ static uint8_t pat(uint32_t seed, size_t off)
 
 enum {
 	T_CAPS = 1, T_NOLOCK, T_HUGE, T_OPS, T_UD, T_REMAP, T_DONTNEED,
-	T_FORK, T_MPROTECT, T_MREMAP, T_READONLY, T_UNMAPPED,
+	T_FORK, T_MPROTECT, T_MREMAP, T_READONLY, T_UNMAPPED, T_THP, T_HUGETLB,
+	T_MEMFD, T_EXT4,
 };
 
 static uint32_t seed_of(int test, int op, int size_idx, int round)
@@ -1567,14 +1576,20 @@ struct scene {
 	struct ibv_mr *smr, *dmr, *mr;
 };
 
-static void scene_make(struct scene *s, size_t npages, int access)
+/* The connection and A's pinned source and destination of @len bytes. */
+static void scene_base(struct scene *s, size_t len)
 {
-	s->len = npages * page_size;
+	s->len = len;
 	conn_make(&s->c, NULL);
 	s->src = mk_map(s->len, 0);
 	s->dst = mk_map(s->len + 2 * GUARD, 0) + GUARD;
 	s->smr = pin_mr(s->src, s->len, IBV_ACCESS_LOCAL_WRITE);
 	s->dmr = pin_mr(s->dst - GUARD, s->len + 2 * GUARD, IBV_ACCESS_LOCAL_WRITE);
+}
+
+static void scene_make(struct scene *s, size_t npages, int access)
+{
+	scene_base(s, npages * page_size);
 	s->buf = mk_map(s->len, 0);
 	s->mr = odp_mr(s->buf, s->len, access);
 }
@@ -1962,6 +1977,462 @@ static const char *t_unmapped(void)
 	return "after munmap: READ of once-mapped and never-mapped pages IBV_WC_REM_ACCESS_ERR, SEND from it IBV_WC_LOC_PROT_ERR; fresh QPs then move data";
 }
 
+/* ------------------------------------------------------------ huge pages */
+
+static const int rw_access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			     IBV_ACCESS_REMOTE_READ;
+
+/* "Key: N kB" of the VMA holding @addr in /proc/self/smaps, -1 if none. */
+static long smaps_kib(const void *addr, const char *key)
+{
+	char line[512];
+	size_t kl = strlen(key);
+	bool in = false;
+	long v = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
+			in = a <= (uintptr_t)addr && (uintptr_t)addr < b;
+		} else if (in && !strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtol(line + kl + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* "Key: N" of /proc/meminfo (or /proc/self/status), -1 if absent. */
+static long proc_val(const char *file, const char *key)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	long v = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtol(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * An anonymous 4 MiB region on a 2 MiB boundary with MADV_HUGEPAGE, backed
+ * by transparent huge pages (AnonHugePages in smaps), registered ODP:
+ * WRITE across the boundary of the two huge pages (CPU view, READ back),
+ * a READ into the region itself (ODP local sink); then munmap of one
+ * 4 KiB page in the middle of the first huge page splits it: a WRITE
+ * there is an access error, the rest of the split page still carries
+ * data both ways and keeps what it held.
+ */
+static const char *t_thp_split(void)
+{
+	static char msg[200];
+	const size_t len = 4 * MiB, huge = 2 * MiB;
+	const size_t xoff = huge - 300 * 1024, xlen = 600 * 1024 + 3;
+	const size_t hole = MiB, woff = hole + page_size, wlen = 512 * 1024 + 100;
+	uint32_t s0 = seed_of(T_THP, 0, 0, 0), s1 = seed_of(T_THP, 1, 0, 0);
+	uint32_t s2 = seed_of(T_THP, 2, 0, 0);
+	char en[128] = "";
+	long anon_huge;
+	struct scene s;
+	uint8_t *raw, *r;
+	FILE *f;
+
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (!f)
+		skip("no /sys/kernel/mm/transparent_hugepage/enabled: %s", strerror(errno));
+	if (!fgets(en, sizeof(en), f))
+		en[0] = '\0';
+	fclose(f);
+	en[strcspn(en, "\n")] = '\0';
+	if (strstr(en, "[never]"))
+		skip("transparent huge pages disabled (%s)", en);
+
+	scene_base(&s, len);
+	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		fail("mmap(%zu bytes): expected success got %s", len + huge,
+		     strerror(errno));
+	reg_res(R_MAP, raw, len + huge);
+	r = (uint8_t *)align_up((uintptr_t)raw, huge);
+	if (madvise(r, len, MADV_HUGEPAGE))
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	fill(r, len, s0);
+	anon_huge = smaps_kib(r, "AnonHugePages");
+	if (anon_huge < 4096)
+		skip("the region is not backed by THPs (AnonHugePages %ld kB of 4096, enabled: %s)",
+		     anon_huge, en);
+	s.buf = r;
+	s.mr = odp_mr(r, len, rw_access);
+
+	scene_write(&s, s1, xoff, xlen, IBV_WC_SUCCESS,
+		    "WRITE across the boundary of two huge pages");
+	check(r + xoff, xlen, s1, "CPU view of the WRITE across two huge pages");
+	check_off(r + xoff - GUARD, GUARD, s0, xoff - GUARD,
+		  "CPU view before the WRITE (old contents)");
+	check_off(r + xoff + xlen, GUARD, s0, xoff + xlen,
+		  "CPU view after the WRITE (old contents)");
+	scene_read(&s, xoff, xlen, IBV_WC_SUCCESS,
+		   "READ across the boundary of two huge pages");
+	check(s.dst, xlen, s1, "READ across the boundary of two huge pages");
+	/* ODP local sink: READ from the region into the region. */
+	rdma(&s.c, IBV_WR_RDMA_READ, r + 3 * MiB, 4096 + 5, s.mr, r + xoff, s.mr,
+	     IBV_WC_SUCCESS, "READ from the THP region into itself");
+	check(r + 3 * MiB, 4096 + 5, s1, "READ into the THP region (local sink)");
+	check_off(r + 3 * MiB + 4096 + 5, GUARD, s0, 3 * MiB + 4096 + 5,
+		  "after the READ into the THP region");
+
+	if (munmap(r + hole, page_size))
+		fail("munmap(4 KiB in the middle of a huge page): expected success got %s",
+		     strerror(errno));
+	scene_write(&s, s2, hole, page_size, IBV_WC_REM_ACCESS_ERR,
+		    "WRITE to the page unmapped out of a huge page");
+	conn_redo(&s.c);
+	scene_write(&s, s2, hole - 100, 200, IBV_WC_REM_ACCESS_ERR,
+		    "WRITE straddling into the unmapped page");
+	conn_redo(&s.c);
+
+	/* The rest of the split huge page: old contents, then new data. */
+	/* (the refused straddling WRITE may have stored its first 100 bytes) */
+	scene_read(&s, 0, hole - 100, IBV_WC_SUCCESS,
+		   "READ of the split huge page before the hole");
+	check(s.dst, hole - 100, s0, "READ of the split huge page before the hole");
+	scene_write(&s, s2, woff, wlen, IBV_WC_SUCCESS,
+		    "WRITE to the split huge page after the hole");
+	check(r + woff, wlen, s2, "CPU view of the WRITE after the split");
+	check_off(r + woff + wlen, xoff - woff - wlen, s0, woff + wlen,
+		  "CPU view of the rest of the split huge page");
+	scene_read(&s, woff, wlen, IBV_WC_SUCCESS,
+		   "READ of the split huge page after the hole");
+	check(s.dst, wlen, s2, "READ of the split huge page after the hole");
+	scene_read(&s, woff + wlen, huge - woff - wlen, IBV_WC_SUCCESS,
+		   "READ of the rest of the split huge page");
+	check_off(s.dst, xoff - woff - wlen, s0, woff + wlen,
+		  "READ of the rest of the split huge page (old contents)");
+	check(s.dst + xoff - woff - wlen, huge - xoff, s1,
+	      "READ of the rest of the split huge page (the first WRITE)");
+	snprintf(msg, sizeof(msg),
+		 "THP-backed ODP region (AnonHugePages %ld kB): WRITE/READ across huge pages; munmap of 4 KiB splits one: IBV_WC_REM_ACCESS_ERR there, the rest keeps and carries data",
+		 anon_huge);
+	return msg;
+}
+
+/*
+ * MAP_HUGETLB 2 MiB pages registered ODP: WRITE across the two pages,
+ * READ back, atomics (result into the region itself); munmap and a new
+ * MAP_FIXED hugetlb mapping with other contents: READ returns them.
+ */
+static const char *t_hugetlb(void)
+{
+	const size_t len = 4 * MiB, xoff = 2 * MiB - 5000, xlen = 64 * 1024 + 7;
+	const uint64_t v0 = 0x0123456789abcdefull, x = 0x1111000011110001ull;
+	const uint64_t y = 0xfedcba9876543210ull;
+	uint32_t s0 = seed_of(T_HUGETLB, 0, 0, 0), s1 = seed_of(T_HUGETLB, 1, 0, 0);
+	uint32_t s2 = seed_of(T_HUGETLB, 2, 0, 0);
+	const int hflags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	uint8_t *r, *t = NULL, *res8;
+	struct ibv_sge sg;
+	struct scene s;
+	uint64_t got;
+	void *p;
+
+	scene_base(&s, len);
+	r = mmap(NULL, len, PROT_READ | PROT_WRITE, hflags, -1, 0);
+	if (r == MAP_FAILED) {
+		int e = errno;
+
+		if (e == ENOMEM && proc_val("/proc/meminfo", "HugePages_Total") <= 0)
+			skip("mmap(MAP_HUGETLB): ENOMEM and no huge pages reserved (HugePages_Total 0)");
+		fail("mmap(MAP_HUGETLB, 4 MiB): expected success got %s (HugePages_Free %ld)",
+		     strerror(e), proc_val("/proc/meminfo", "HugePages_Free"));
+	}
+	reg_res(R_MAP, r, len);
+	fill(r, len, s0);
+	s.buf = r;
+	s.mr = odp_mr(r, len, all_access);
+
+	scene_write(&s, s1, xoff, xlen, IBV_WC_SUCCESS,
+		    "WRITE across two hugetlb pages");
+	check(r + xoff, xlen, s1, "CPU view of the WRITE across two hugetlb pages");
+	check_off(r + xoff - GUARD, GUARD, s0, xoff - GUARD, "CPU view before the WRITE");
+	check_off(r + xoff + xlen, GUARD, s0, xoff + xlen, "CPU view after the WRITE");
+	scene_read(&s, xoff, xlen, IBV_WC_SUCCESS, "READ across two hugetlb pages");
+	check(s.dst, xlen, s1, "READ across two hugetlb pages");
+	/* ODP local sink: READ from the region into the region. */
+	rdma(&s.c, IBV_WR_RDMA_READ, r + 3 * MiB + 8, 8192, s.mr, r + xoff, s.mr,
+	     IBV_WC_SUCCESS, "READ from the hugetlb region into itself");
+	check(r + 3 * MiB + 8, 8192, s1, "READ into the hugetlb region (local sink)");
+
+	/* Atomics on a target in the second page, result into the first. */
+	t = r + 2 * MiB + 256 * 1024;
+	res8 = r + 512 * 1024;
+	memcpy(t, &v0, 8);
+	memset(res8, POISON, 8);
+	sg = sge(res8, 8, s.mr);
+	post_atomic(s.c.qp[0], 900, IBV_WR_ATOMIC_FETCH_AND_ADD, &sg, (uintptr_t)t,
+		    s.mr, x, 0, "fetch_add on hugetlb memory");
+	expect_wc(s.c.cq[0], 900, IBV_WC_SUCCESS, IBV_WC_FETCH_ADD,
+		  "fetch_add on hugetlb memory");
+	memcpy(&got, res8, 8);
+	if (got != v0)
+		fail("fetch_add on hugetlb memory: original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+		     v0, got);
+	memcpy(&got, t, 8);
+	if (got != v0 + x)
+		fail("fetch_add on hugetlb memory: target: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+		     v0 + x, got);
+	post_atomic(s.c.qp[0], 901, IBV_WR_ATOMIC_CMP_AND_SWP, &sg, (uintptr_t)t,
+		    s.mr, v0 + x, y, "cmp_swp on hugetlb memory");
+	expect_wc(s.c.cq[0], 901, IBV_WC_SUCCESS, IBV_WC_COMP_SWAP,
+		  "cmp_swp on hugetlb memory");
+	memcpy(&got, t, 8);
+	if (got != y)
+		fail("cmp_swp on hugetlb memory: target: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+		     y, got);
+	check_off(t - GUARD, GUARD, s0, (size_t)(t - r) - GUARD, "before the atomic target");
+	check_off(t + 8, GUARD, s0, (size_t)(t - r) + 8, "after the atomic target");
+
+	/* New hugetlb pages at the same address. */
+	if (munmap(r, len))
+		fail("munmap(hugetlb): expected success got %s", strerror(errno));
+	p = mmap(r, len, PROT_READ | PROT_WRITE, hflags | MAP_FIXED, -1, 0);
+	if (p != r) {
+		unreg_res(R_MAP, r);
+		fail("mmap(MAP_HUGETLB|MAP_FIXED) at the old address: expected %p got %p (%s)",
+		     (void *)r, p, strerror(errno));
+	}
+	fill(r, len, s2);
+	scene_read(&s, 0, len, IBV_WC_SUCCESS,
+		   "READ after munmap + mmap(MAP_HUGETLB|MAP_FIXED)");
+	check(s.dst, len, s2, "READ after munmap + mmap(MAP_HUGETLB|MAP_FIXED) (new contents)");
+	scene_write(&s, s1, xoff, xlen, IBV_WC_SUCCESS,
+		    "WRITE after munmap + mmap(MAP_HUGETLB|MAP_FIXED)");
+	check(r + xoff, xlen, s1, "CPU view of the WRITE into the new hugetlb pages");
+	check_off(r + xoff + xlen, GUARD, s2, xoff + xlen, "CPU view after that WRITE");
+	return "MAP_HUGETLB 2 MiB pages, ODP: WRITE/READ across pages, READ into the region, fetch_add/cmp_swp; after munmap + mmap(MAP_FIXED) READ returns the new contents";
+}
+
+/* ------------------------------------------------------------ shared files */
+
+static sigjmp_buf bus_jmp;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* True if a CPU read of *p raises SIGBUS. */
+static bool cpu_read_sigbus(const volatile uint8_t *p)
+{
+	struct sigaction sa, old;
+	volatile bool bus = false;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_bus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		(void)*p;
+	else
+		bus = true;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static void pread_all(int fd, uint8_t *buf, size_t len, off_t off, const char *what)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, off + (off_t)done);
+
+		if (n <= 0)
+			fail("%s: pread: expected %zu bytes got %s", what, len,
+			     n < 0 ? strerror(errno) : "end of file");
+		done += (size_t)n;
+	}
+}
+
+static void pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off,
+		       const char *what)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, buf + done, len - done, off + (off_t)done);
+
+		if (n <= 0)
+			fail("%s: pwrite: expected %zu bytes got %s", what, len,
+			     n < 0 ? strerror(errno) : "0");
+		done += (size_t)n;
+	}
+}
+
+/*
+ * A MAP_SHARED read-write mapping of 16 pages of file @fd (@kind: memfd,
+ * ext4), registered ODP: WRITE then msync(MS_SYNC) then pread sees the
+ * data; pwrite then READ returns it; READ into the mapping (ODP local
+ * sink) reaches the file; a hole punched into a page reads as zeros and
+ * takes a WRITE again; ftruncate below pages 12..15 makes WRITE and READ
+ * there an access error (and the CPU gets SIGBUS), the pages below still
+ * work.
+ */
+static const char *file_shared(int fd, int test, const char *kind)
+{
+	static char msg[240];
+	const size_t np = 16, len = np * page_size, P = page_size;
+	const size_t woff = 100, wlen = 5 * P + 100;
+	uint32_t sa = seed_of(test, 0, 0, 0), sb = seed_of(test, 1, 0, 0);
+	uint32_t sc = seed_of(test, 2, 0, 0);
+	uint8_t *map, *tmp;
+	struct scene s;
+	char what[128];
+
+	if (ftruncate(fd, (off_t)len))
+		fail("ftruncate(%s, %zu): expected success got %s", kind, len,
+		     strerror(errno));
+	scene_base(&s, len);
+	tmp = mk_map(len, 0);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		fail("mmap(%s, MAP_SHARED, read-write): expected success got %s", kind,
+		     strerror(errno));
+	reg_res(R_MAP, map, len);
+	s.buf = map;
+	s.mr = odp_mr(map, len, rw_access);
+
+	/* WRITE -> msync -> pread */
+	scene_write(&s, sa, woff, wlen, IBV_WC_SUCCESS, "WRITE into the shared mapping");
+	if (msync(map, len, MS_SYNC))
+		fail("msync(MS_SYNC): expected success got %s", strerror(errno));
+	snprintf(what, sizeof(what), "pread of the %s after the WRITE", kind);
+	pread_all(fd, tmp, len, 0, what);
+	check(tmp + woff, wlen, sa, what);
+	check_val(tmp, woff, 0, what);
+	check_val(tmp + woff + wlen, 8 * P - woff - wlen, 0, what);
+	check(map + woff, wlen, sa, "CPU view of the WRITE");
+
+	/* pwrite -> READ */
+	fill(tmp, 4 * P, sb);
+	snprintf(what, sizeof(what), "pwrite of pages 8..11 of the %s", kind);
+	pwrite_all(fd, tmp, 4 * P, (off_t)(8 * P), what);
+	scene_read(&s, 8 * P, 4 * P, IBV_WC_SUCCESS, "READ after pwrite");
+	check(s.dst, 4 * P, sb, "READ after pwrite (the file's new contents)");
+
+	/* ODP local sink: READ from the mapping into page 6 of it. */
+	rdma(&s.c, IBV_WR_RDMA_READ, map + 6 * P, 2 * P, s.mr, map + woff, s.mr,
+	     IBV_WC_SUCCESS, "READ from the shared mapping into itself");
+	if (msync(map, len, MS_SYNC))
+		fail("msync(MS_SYNC): expected success got %s", strerror(errno));
+	snprintf(what, sizeof(what), "pread of the %s after a READ into the mapping", kind);
+	pread_all(fd, tmp, 2 * P, (off_t)(6 * P), what);
+	check(tmp, 2 * P, sa, what);
+
+	/* A hole in page 9: zeros; a WRITE fills it again. */
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(9 * P),
+		      (off_t)P))
+		fail("fallocate(PUNCH_HOLE, page 9 of the %s): expected success got %s",
+		     kind, strerror(errno));
+	scene_read(&s, 8 * P, 4 * P, IBV_WC_SUCCESS, "READ after punching a hole");
+	check_off(s.dst, P, sb, 0, "READ after punching a hole: page 8");
+	check_val(s.dst + P, P, 0, "READ after punching a hole: page 9 (the hole)");
+	check_off(s.dst + 2 * P, 2 * P, sb, 2 * P, "READ after punching a hole: pages 10, 11");
+	scene_write(&s, sc, 9 * P + 10, P - 20, IBV_WC_SUCCESS, "WRITE into the punched hole");
+	if (msync(map, len, MS_SYNC))
+		fail("msync(MS_SYNC): expected success got %s", strerror(errno));
+	snprintf(what, sizeof(what), "pread of the %s page that had a hole", kind);
+	pread_all(fd, tmp, P, (off_t)(9 * P), what);
+	check_val(tmp, 10, 0, what);
+	check(tmp + 10, P - 20, sc, what);
+	check_val(tmp + P - 10, 10, 0, what);
+
+	/* Truncate below pages 12..15. */
+	if (ftruncate(fd, (off_t)(12 * P)))
+		fail("ftruncate(%s, 12 pages): expected success got %s", kind,
+		     strerror(errno));
+	if (!cpu_read_sigbus(map + 13 * P))
+		fail("CPU read beyond the truncated end of the %s: expected SIGBUS got none",
+		     kind);
+	scene_write(&s, sa, 13 * P, P, IBV_WC_REM_ACCESS_ERR,
+		    "WRITE beyond the truncated end (page the device had not mapped)");
+	conn_redo(&s.c);
+	scene_read(&s, 14 * P, 2 * P, IBV_WC_REM_ACCESS_ERR,
+		   "READ beyond the truncated end");
+	check_val(s.dst - GUARD, 2 * P + 2 * GUARD, POISON,
+		  "READ destination after the refused READ (untouched expected)");
+	conn_redo(&s.c);
+	scene_write(&s, sa, 12 * P - 100, 200, IBV_WC_REM_ACCESS_ERR,
+		    "WRITE straddling the truncated end");
+	conn_redo(&s.c);
+	snprintf(what, sizeof(what), "file size of the %s after the refused WRITEs", kind);
+	{
+		struct stat st;
+
+		if (fstat(fd, &st))
+			fail("fstat: expected success got %s", strerror(errno));
+		if ((size_t)st.st_size != 12 * P)
+			fail("%s: expected %zu got %lld", what, 12 * P,
+			     (long long)st.st_size);
+	}
+	/* (the refused straddling WRITE may have stored its first 100 bytes) */
+	scene_read(&s, 8 * P, 4 * P - 100, IBV_WC_SUCCESS, "READ below the truncated end");
+	check_off(s.dst, P, sb, 0, "READ below the truncated end: page 8");
+	check(s.dst + P + 10, P - 20, sc, "READ below the truncated end: page 9");
+	check_off(s.dst + 2 * P, 2 * P - 100, sb, 2 * P,
+		  "READ below the truncated end: pages 10, 11");
+	scene_write(&s, sc, 2 * P, 3 * P, IBV_WC_SUCCESS, "WRITE below the truncated end");
+	if (msync(map, len - 4 * P, MS_SYNC))
+		fail("msync(MS_SYNC): expected success got %s", strerror(errno));
+	snprintf(what, sizeof(what), "pread of the %s after the last WRITE", kind);
+	pread_all(fd, tmp, 3 * P, (off_t)(2 * P), what);
+	check(tmp, 3 * P, sc, what);
+	snprintf(msg, sizeof(msg),
+		 "MAP_SHARED %s, ODP: WRITE+msync -> pread, pwrite -> READ, READ into the mapping -> pread, punched hole reads 0, after ftruncate IBV_WC_REM_ACCESS_ERR (CPU: SIGBUS), pages below work",
+		 kind);
+	return msg;
+}
+
+static const char *t_memfd_shared(void)
+{
+	int fd = memfd_create("sod_odp_shared", MFD_CLOEXEC);
+
+	if (fd < 0)
+		fail("memfd_create: expected success got %s", strerror(errno));
+	reg_res(R_FD, NULL, (size_t)fd);
+	return file_shared(fd, T_MEMFD, "memfd");
+}
+
+static const char *ext4_dir;
+
+static const char *t_ext4_file(void)
+{
+	char path[4096];
+	int fd;
+
+	if (!ext4_dir)
+		skip("no --ext4-dir given");
+	snprintf(path, sizeof(path), "%s/sod_odp_ext4.%d", ext4_dir, (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail("open(%s): expected success got %s", path, strerror(errno));
+	reg_res(R_FD, NULL, (size_t)fd);
+	unlink(path);
+	return file_shared(fd, T_EXT4, "ext4 file");
+}
+
 /* ------------------------------------------------------------ main */
 
 enum {
@@ -1986,6 +2457,10 @@ static const struct subtest {
 	{ "mremap", t_mremap, F_ODP | F_NOPIN },
 	{ "readonly", t_readonly, F_ODP },
 	{ "unmapped", t_unmapped, F_ODP | F_NOPIN },
+	{ "thp_split", t_thp_split, F_ODP | F_NOPIN },
+	{ "hugetlb", t_hugetlb, F_ODP | F_NOPIN },
+	{ "memfd_shared", t_memfd_shared, F_ODP | F_NOPIN },
+	{ "ext4_file", t_ext4_file, F_ODP | F_NOPIN },
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
@@ -2059,6 +2534,7 @@ static void parse_args(int argc, char **argv)
 		{ "require-odp", no_argument, NULL, 'R' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "qp-timeout", required_argument, NULL, 'q' },
+		{ "ext4-dir", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2092,6 +2568,7 @@ static void parse_args(int argc, char **argv)
 				sod_usage_error(usage, "invalid --qp-timeout '%s' (1..31)",
 						optarg);
 			break;
+		case 'E': ext4_dir = optarg; break;
 		case 'h':
 			printf("Usage: %s %s", sod_prog, usage);
 			printf("Sub-tests:");

@@ -222,6 +222,11 @@ int main(int argc, char **argv)
 	       "--test", "ops,bogus");
 	EXPECT("sod_odp", 2, "exclude each other", "--dev", NODEV, "--pinned",
 	       "--require-odp");
+	EXPECT("sod_odp", 0, "ext4_file", "--list");
+	EXPECT("sod_odp", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--ext4-dir");
+	EXPECT("sod_odp", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--ext4-dir", "/tmp", "--test", "ext4_file");
 	EXPECT("sod_odp", 2, "device '" NODEV "' not found", "--dev", NODEV);
 
 	/* sod_odp_stress */

@@ -6,7 +6,8 @@
 # mixing ODP and pinned MRs, SRQ receives; the device following the page
 # tables after munmap + mmap(MAP_FIXED), MADV_DONTNEED, a COW break after
 # fork(), mprotect, mremap; a read-only memfd mapping; access errors after
-# munmap.
+# munmap; a THP split by munmap of one page; hugetlb pages; MAP_SHARED
+# memfd and ext4 files (pwrite/pread, hole punching, truncation).
 #
 # Two passes, one result per sub-test and pass, each sub-test in its own
 # process (a crash loses one result, not the rest):
@@ -77,6 +78,23 @@ odp_pass() {
 	return $status
 }
 
+# Memory the sub-tests thp_split..ext4_file need: 8 hugetlb pages of
+# 2 MiB ('hugetlb' SKIPs without them); an ext4 file system on a loop
+# device backed by /tmp (tmpfs) for 'ext4_file' (SKIPs without
+# --ext4-dir).
+echo 8 >/proc/sys/vm/nr_hugepages || true
+grep -E '^HugePages_(Total|Free)' /proc/meminfo
+ext4_img=/tmp/sod_odp_ext4.img
+ext4_dir=/mnt/sodext4
+modprobe loop 2>/dev/null || true
+if truncate -s 64M "$ext4_img" && mkfs.ext4 -q -F "$ext4_img" &&
+	mkdir -p "$ext4_dir" && mount -o loop "$ext4_img" "$ext4_dir"; then
+	args+=(--ext4-dir "$ext4_dir")
+else
+	echo "ext4 setup failed: ext4_file will SKIP"
+	ext4_dir=
+fi
+
 status=0
 # The pinned pass checks the program itself, which the stock tier does;
 # the debug tier spends its time on the ODP pass.
@@ -89,6 +107,19 @@ esac
 odp_args=()
 [ "$SOD_TRAFFIC_DEV" != softodp ] || odp_args=(--require-odp)
 odp_pass "" "${odp_args[@]}" || status=1
+
+# ext4 must not have complained about what ODP did to its page cache
+# (dirtying, truncation under a registered mapping).
+if [ -n "$ext4_dir" ]; then
+	t_check "odp: umount ext4" umount "$ext4_dir" || status=1
+	if dmesg | grep -E 'EXT4-fs (warning|error)|WARNING:.*ext4'; then
+		t_fail "odp: ext4 kernel log" "ext4 warning or error in dmesg (above)"
+		status=1
+	else
+		t_pass "odp: ext4 kernel log"
+	fi
+	rm -f "$ext4_img"
+fi
 
 # What the device counted (ODP faults, invalidations), for the log only.
 echo "--- rdma statistic show link $TDEV/1"
