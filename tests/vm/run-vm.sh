@@ -11,8 +11,9 @@
 # (tests/vm/log-patterns.txt).  Exit 2 on usage or setup errors.
 #
 # A VM that has not started its guest script --boot-timeout seconds after
-# QEMU started (a hung boot, before the project's code is involved) ends
-# the attempt: every VM of the run is stopped and the whole run starts
+# QEMU started, or whose console stayed silent for 2/7 of that before the
+# script started (a hung boot, before the project's code is involved),
+# ends the attempt: every VM of the run is stopped and the whole run starts
 # over, once, with a line saying so.  A second hung boot, or a kernel
 # report during the hung boot, fails the run.
 set -euo pipefail
@@ -103,9 +104,14 @@ fi
 if [ $dbg = 1 ]; then append="acpi=off${append:+ $append}"; fi
 # Boot to the guest script: about 5 s on the stock kernel, 45-85 s on the
 # debug kernel (up to 210 s seen on a host busy with other VMs).
+# A booting kernel prints all the time (the longest pause seen before the
+# guest script: ~10 s on the debug kernel); a boot whose console stays
+# silent for boot_silence seconds is hung as well (seen: a debug kernel
+# stuck after "Running RCU-tasks wait API self tests").
 if [ -z "$boot_timeout" ]; then
 	if [ $dbg = 1 ]; then boot_timeout=420; else boot_timeout=150; fi
 fi
+boot_silence=$((boot_timeout * 2 / 7))
 if ! [[ $boot_timeout =~ ^[0-9]+$ ]] || [ "$boot_timeout" -eq 0 ]; then
 	die "--boot-timeout must be a positive number of seconds"
 fi
@@ -248,15 +254,22 @@ kernel_hits() {
 # its guest script boot_timeout seconds after QEMU started.  A bounded poll
 # of a file that guest-init creates (no other signal crosses 9p).
 boot_watch() {
-	local i=$1 n=0
-	while [ $n -lt "$boot_timeout" ]; do
+	local i=$1 n=0 quiet=0 size last=-1
+	while [ $n -lt "$boot_timeout" ] && [ $quiet -lt "$boot_silence" ]; do
 		[ ! -e "$outdir/vm$i/started" ] || return 0
 		kill -0 "${pids[$i]}" 2>/dev/null || return 0
 		sleep 1
 		n=$((n + 1))
+		size=$(stat -c %s "$outdir/console-vm$i.log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		last=$size
 	done
 	[ ! -e "$outdir/vm$i/started" ] || return 0
-	: >"$outdir/vm$i.boothang"
+	if [ $quiet -ge "$boot_silence" ]; then
+		echo "its console stayed silent for ${boot_silence} s" >"$outdir/vm$i.boothang"
+	else
+		echo "it was not there within ${boot_timeout} s" >"$outdir/vm$i.boothang"
+	fi
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 }
 
@@ -325,7 +338,7 @@ for attempt in 1 2; do
 	done
 	[ $reported = 0 ] || break
 	for i in "${hung[@]}"; do
-		say "vm$i: did not start the guest script within ${boot_timeout} s (boot hang); last console lines:"
+		say "vm$i: did not start the guest script: $(cat "$outdir/vm$i.boothang") (boot hang); last console lines:"
 		tail -n 8 "$outdir/console-vm$i.log" | sed 's/^/    /'
 		cp "$outdir/console-vm$i.log" "$outdir/console-vm$i.try1.log"
 	done
@@ -362,7 +375,7 @@ for ((i = 0; i < nvms; i++)); do
 	con=$outdir/console-vm$i.log
 	rc=${qrc[$i]:-?}
 	if [ -e "$outdir/vm$i.boothang" ]; then
-		why+=("did not start the guest script within ${boot_timeout} s")
+		why+=("did not start the guest script: $(cat "$outdir/vm$i.boothang")")
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		why+=("timeout after ${timeout} s")
 	elif [ "$rc" != 0 ]; then
