@@ -22,7 +22,9 @@
  *   - the same over transparent huge pages (split by a munmap of one
  *     page), hugetlb pages, and MAP_SHARED files (memfd, ext4 with
  *     --ext4-dir): pwrite/pread agree with READ/WRITE, a punched hole
- *     reads as zeros, pages cut off by ftruncate are access errors.
+ *     reads as zeros, pages cut off by ftruncate are access errors;
+ *     pages swapped out and in again (sub-test 'swap', under a memory
+ *     limit the caller sets up) keep their data.
  *
  * Every payload is a pattern of (sub-test, operation, size, round, byte
  * offset); destinations are poisoned (or never touched, so zero) first and
@@ -323,7 +325,7 @@ static uint8_t pat(uint32_t seed, size_t off)
 enum {
 	T_CAPS = 1, T_NOLOCK, T_HUGE, T_OPS, T_UD, T_REMAP, T_DONTNEED,
 	T_FORK, T_MPROTECT, T_MREMAP, T_READONLY, T_UNMAPPED, T_THP, T_HUGETLB,
-	T_MEMFD, T_EXT4,
+	T_MEMFD, T_EXT4, T_SWAP,
 };
 
 static uint32_t seed_of(int test, int op, int size_idx, int round)
@@ -2433,6 +2435,81 @@ static const char *t_ext4_file(void)
 	return file_shared(fd, T_EXT4, "ext4 file");
 }
 
+/* ------------------------------------------------------------ swap */
+
+/* Swap space in use (/proc/swaps has an entry). */
+static bool swap_active(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
+/*
+ * Under a memory limit smaller than the region (odp.sh: a cgroup with
+ * memory.max 64M, zram swap): 128 MiB of anonymous memory registered ODP
+ * is filled by 1 MiB RDMA WRITEs with a pattern each, which pushes the
+ * earlier pieces out to swap (VmSwap > 0, else SKIP); every piece is then
+ * read back by RDMA READ (from swap) and by the CPU, byte by byte.
+ */
+static const char *t_swap(void)
+{
+	static char msg[200];
+	const size_t len = 128 * MiB, piece = MiB, n = len / piece;
+	long swapped, swapped_after;
+	uint8_t *src, *dst, *buf;
+	struct ibv_mr *smr, *dmr, *mr;
+	char what[96];
+	struct conn c;
+
+	if (!swap_active())
+		skip("no swap space active (odp.sh sets up zram swap and a memory cgroup for this sub-test)");
+	conn_make(&c, NULL);
+	src = mk_map(piece, 0);
+	dst = mk_map(piece + 2 * GUARD, 0) + GUARD;
+	smr = pin_mr(src, piece, IBV_ACCESS_LOCAL_WRITE);
+	dmr = pin_mr(dst - GUARD, piece + 2 * GUARD, IBV_ACCESS_LOCAL_WRITE);
+	buf = mk_map(len, 0);
+	mr = odp_mr(buf, len, rw_access);
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "WRITE of 1 MiB piece %zu of 128", i);
+		fill(src, piece, seed_of(T_SWAP, 0, (int)(i & 0xff), 0));
+		rdma(&c, IBV_WR_RDMA_WRITE, src, piece, smr, buf + i * piece, mr,
+		     IBV_WC_SUCCESS, what);
+	}
+	swapped = proc_val("/proc/self/status", "VmSwap");
+	if (swapped <= 0)
+		skip("nothing was swapped (VmSwap %ld kB after writing 128 MiB)", swapped);
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t seed = seed_of(T_SWAP, 0, (int)(i & 0xff), 0);
+
+		snprintf(what, sizeof(what), "READ of 1 MiB piece %zu of 128", i);
+		memset(dst - GUARD, POISON, piece + 2 * GUARD);
+		rdma(&c, IBV_WR_RDMA_READ, dst, piece, dmr, buf + i * piece, mr,
+		     IBV_WC_SUCCESS, what);
+		check(dst, piece, seed, what);
+		check_guards(dst, piece, POISON, what);
+	}
+	swapped_after = proc_val("/proc/self/status", "VmSwap");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "CPU view of 1 MiB piece %zu of 128", i);
+		check(buf + i * piece, piece, seed_of(T_SWAP, 0, (int)(i & 0xff), 0), what);
+	}
+	snprintf(msg, sizeof(msg),
+		 "128 MiB ODP region filled by 1 MiB WRITEs under a memory limit (VmSwap %ld kB, %ld kB after the READs): every piece read back by RDMA READ and CPU",
+		 swapped, swapped_after);
+	return msg;
+}
+
 /* ------------------------------------------------------------ main */
 
 enum {
@@ -2461,6 +2538,7 @@ static const struct subtest {
 	{ "hugetlb", t_hugetlb, F_ODP | F_NOPIN },
 	{ "memfd_shared", t_memfd_shared, F_ODP | F_NOPIN },
 	{ "ext4_file", t_ext4_file, F_ODP | F_NOPIN },
+	{ "swap", t_swap, F_ODP | F_NOPIN },
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

@@ -7,7 +7,9 @@
 # tables after munmap + mmap(MAP_FIXED), MADV_DONTNEED, a COW break after
 # fork(), mprotect, mremap; a read-only memfd mapping; access errors after
 # munmap; a THP split by munmap of one page; hugetlb pages; MAP_SHARED
-# memfd and ext4 files (pwrite/pread, hole punching, truncation).
+# memfd and ext4 files (pwrite/pread, hole punching, truncation); and
+# (stock tier) a 128 MiB ODP region under a 64M memory cgroup with zram
+# swap: pieces swapped out and in again keep their data.
 #
 # Two passes, one result per sub-test and pass, each sub-test in its own
 # process (a crash loses one result, not the rest):
@@ -39,41 +41,48 @@ case $KVER in
 *-softodp-dbg) args+=(--timeout-ms 60000 --qp-timeout 18) ;;
 esac
 
+# odp_record RES LOG NAME CMD [ARGS...]: run CMD (a sod_odp run of the
+# single sub-test NAME) into LOG and record RES from its
+# "sod_odp: PASS|FAIL|SKIP NAME: ..." line.  A run without such a line, or
+# whose exit status disagrees with it, is a FAIL.  Status 1 if it failed.
+odp_record() {
+	local res=$1 log=$2 name=$3 rc=0 line
+	shift 3
+	"$@" >"$log" 2>&1 || rc=$?
+	sed 's/^/  /' "$log"
+	line=$(grep -m1 -E "^sod_odp: (PASS|FAIL|SKIP) $name: " "$log")
+	case $line in
+	"sod_odp: PASS $name: "* | "sod_odp: SKIP $name: "*)
+		if [ "$rc" -ne 0 ]; then
+			t_fail "$res" "exit $rc after: ${line#sod_odp: }"
+			return 1
+		elif [[ $line == "sod_odp: PASS "* ]]; then
+			t_pass "$res"
+		else
+			t_skip "$res" "${line#"sod_odp: SKIP $name: "}"
+		fi
+		;;
+	"sod_odp: FAIL $name: "*)
+		t_fail "$res" "${line#"sod_odp: FAIL $name: "}"
+		return 1
+		;;
+	*)
+		t_fail "$res" "no result (sod_odp exited $rc: $(tail -n 1 "$log" | cut -c1-160))"
+		return 1
+		;;
+	esac
+}
+
 # odp_pass LABEL [ARGS...]: every sub-test of sod_odp --list in its own
-# run; records "odp LABEL: NAME" (LABEL empty: "odp: NAME") from the
-# program's "sod_odp: PASS|FAIL|SKIP NAME: ..." line.  A run without such a
-# line, or whose exit status disagrees with it, is a FAIL.  Status 1 if
-# anything failed.
+# run, recorded as "odp LABEL: NAME" (LABEL empty: "odp: NAME").  Status 1
+# if anything failed.
 odp_pass() {
-	local label=$1 name log rc line res status=0
+	local label=$1 name status=0
 	shift
 	for name in $("$P" --list); do
-		res="odp${label:+ $label}: $name"
-		log=$SOFTODP_OUT/sod_odp${label:+-$label}-$name.log
-		rc=0
-		"$P" "${args[@]}" "$@" --test "$name" >"$log" 2>&1 || rc=$?
-		sed 's/^/  /' "$log"
-		line=$(grep -m1 -E "^sod_odp: (PASS|FAIL|SKIP) $name: " "$log")
-		case $line in
-		"sod_odp: PASS $name: "* | "sod_odp: SKIP $name: "*)
-			if [ "$rc" -ne 0 ]; then
-				t_fail "$res" "exit $rc after: ${line#sod_odp: }"
-				status=1
-			elif [[ $line == "sod_odp: PASS "* ]]; then
-				t_pass "$res"
-			else
-				t_skip "$res" "${line#"sod_odp: SKIP $name: "}"
-			fi
-			;;
-		"sod_odp: FAIL $name: "*)
-			t_fail "$res" "${line#"sod_odp: FAIL $name: "}"
-			status=1
-			;;
-		*)
-			t_fail "$res" "no result (sod_odp exited $rc: $(tail -n 1 "$log" | cut -c1-160))"
-			status=1
-			;;
-		esac
+		odp_record "odp${label:+ $label}: $name" \
+			"$SOFTODP_OUT/sod_odp${label:+-$label}-$name.log" "$name" \
+			"$P" "${args[@]}" "$@" --test "$name" || status=1
 	done
 	return $status
 }
@@ -107,6 +116,31 @@ esac
 odp_args=()
 [ "$SOD_TRAFFIC_DEV" != softodp ] || odp_args=(--require-odp)
 odp_pass "" "${odp_args[@]}" || status=1
+
+# 'swap' (it SKIPs above: no swap yet): zram swap, and sod_odp in a
+# memory cgroup whose memory.max (64M) is half its 128 MiB ODP region.
+# ~50 s on the stock kernel (every fault reclaims): the debug tier, 5-10x
+# slower, leaves it to the stock tier.
+cg=/sys/fs/cgroup
+if [[ $KVER == *-softodp-dbg ]]; then
+	t_skip "odp swap: swap" "the stock tier runs the swap sub-test"
+elif modprobe zram && echo 256M >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 &&
+	{ [ "$(stat -f -c %T $cg)" = cgroup2fs ] || mount -t cgroup2 none $cg; } &&
+	echo +memory >$cg/cgroup.subtree_control &&
+	mkdir -p $cg/sod_odp_swap && echo 64M >$cg/sod_odp_swap/memory.max; then
+	odp_record "odp swap: swap" "$SOFTODP_OUT/sod_odp-swap-cgroup.log" swap \
+		bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' \
+		_ $cg/sod_odp_swap "$P" "${args[@]}" "${odp_args[@]}" --test swap ||
+		status=1
+	grep -E '^(oom|oom_kill|max) ' $cg/sod_odp_swap/memory.events
+	grep -E '^(pswpin|pswpout) ' /proc/vmstat
+	swapoff /dev/zram0 || true
+	rmdir $cg/sod_odp_swap || true
+else
+	t_fail "odp swap: swap" "zram swap or memory cgroup setup failed (above)"
+	status=1
+fi
 
 # ext4 must not have complained about what ODP did to its page cache
 # (dirtying, truncation under a registered mapping).
