@@ -14,8 +14,8 @@
 # QEMU started, or whose console stayed silent for 2/7 of that before the
 # script started (a hung boot, before the project's code is involved),
 # ends the attempt: every VM of the run is stopped and the whole run starts
-# over, once, with a line saying so.  A second hung boot, or a kernel
-# report during the hung boot, fails the run.
+# over, at most twice, with a line saying so.  A third hung boot, or a
+# kernel report during a hung boot, fails the run.
 set -euo pipefail
 
 vmdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -180,7 +180,7 @@ clean_outdir() {
 	for ((i = 0; i < nvms; i++)); do mkdir -p "$outdir/vm$i"; done
 }
 for ((i = 0; i < 2; i++)); do
-	rm -f "$outdir/vm$i.env" "$outdir/console-vm$i.try1.log"
+	rm -f "$outdir/vm$i.env" "$outdir"/console-vm$i.try*.log
 done
 
 initrd=$build/vm/initramfs-$kver.img
@@ -323,14 +323,15 @@ run_attempt() {
 }
 
 say "$name: $nvms VM(s), kernel $kver, ${mem} MiB, timeout ${timeout}s, output $outdir"
-for attempt in 1 2; do
+max_attempts=3
+for ((attempt = 1; ; attempt++)); do
 	run_attempt
 	hung=()
 	for ((i = 0; i < nvms; i++)); do
 		[ ! -e "$outdir/vm$i.boothang" ] || hung+=("$i")
 	done
 	[ ${#hung[@]} -gt 0 ] || break
-	[ "$attempt" = 1 ] || break
+	[ "$attempt" -lt $max_attempts ] || break
 	# Retry only a silent hang: a kernel report during boot is a failure.
 	reported=0
 	for i in "${hung[@]}"; do
@@ -340,9 +341,9 @@ for attempt in 1 2; do
 	for i in "${hung[@]}"; do
 		say "vm$i: did not start the guest script: $(cat "$outdir/vm$i.boothang") (boot hang); last console lines:"
 		tail -n 8 "$outdir/console-vm$i.log" | sed 's/^/    /'
-		cp "$outdir/console-vm$i.log" "$outdir/console-vm$i.try1.log"
+		cp "$outdir/console-vm$i.log" "$outdir/console-vm$i.try$attempt.log"
 	done
-	say "RETRY $name: starting every VM of the run again (the hung boot's console is in console-vmN.try1.log)"
+	say "RETRY $name: starting every VM of the run again (the hung boot's console is in console-vmN.try$attempt.log)"
 done
 
 # --- verdict
