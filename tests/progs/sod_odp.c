@@ -2468,6 +2468,7 @@ static const char *t_swap(void)
 	struct ibv_mr *smr, *dmr, *mr;
 	char what[96];
 	struct conn c;
+	long t0 = now_ms();
 
 	if (!swap_active())
 		skip("no swap space active (odp.sh sets up zram swap and a memory cgroup for this sub-test)");
@@ -2484,6 +2485,9 @@ static const char *t_swap(void)
 		fill(src, piece, seed_of(T_SWAP, 0, (int)(i & 0xff), 0));
 		rdma(&c, IBV_WR_RDMA_WRITE, src, piece, smr, buf + i * piece, mr,
 		     IBV_WC_SUCCESS, what);
+		if (i % 32 == 31)
+			sod_info("swap: %zu MiB written, VmSwap %ld kB, %ld ms", i + 1,
+				 proc_val("/proc/self/status", "VmSwap"), now_ms() - t0);
 	}
 	swapped = proc_val("/proc/self/status", "VmSwap");
 	if (swapped <= 0)
@@ -2498,6 +2502,9 @@ static const char *t_swap(void)
 		     IBV_WC_SUCCESS, what);
 		check(dst, piece, seed, what);
 		check_guards(dst, piece, POISON, what);
+		if (i % 32 == 31)
+			sod_info("swap: %zu MiB read back, VmSwap %ld kB, %ld ms", i + 1,
+				 proc_val("/proc/self/status", "VmSwap"), now_ms() - t0);
 	}
 	swapped_after = proc_val("/proc/self/status", "VmSwap");
 	for (size_t i = 0; i < n; i++) {

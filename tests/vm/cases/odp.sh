@@ -23,7 +23,7 @@
 # mm references of ODP MRs).
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 1
-# timeout: 300
+# timeout: 600
 # timeout-debug: 1500
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
@@ -119,8 +119,9 @@ odp_pass "" "${odp_args[@]}" || status=1
 
 # 'swap' (it SKIPs above: no swap yet): zram swap, and sod_odp in a
 # memory cgroup whose memory.max (64M) is half its 128 MiB ODP region.
-# ~50 s on the stock kernel (every fault reclaims): the debug tier, 5-10x
-# slower, leaves it to the stock tier.
+# ~50 s on the stock kernel (every fault reclaims), over 200 s on a
+# loaded host (hence the 600 s timeout): the debug tier, 5-10x slower,
+# leaves it to the stock tier.
 cg=/sys/fs/cgroup
 if [[ $KVER == *-softodp-dbg ]]; then
 	t_skip "odp swap: swap" "the stock tier runs the swap sub-test"
