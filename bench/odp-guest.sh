@@ -9,7 +9,13 @@
 # sod.odp.rps=MASK steers what lo receives to the CPUs of MASK (hex; one
 # CPU: every packet waits in the same backlog, so none overtakes another);
 # sod.odp.clock=icount|wall says what the guest's clock counts (bench/odp.sh
-# starts QEMU with -icount for "icount"), for the log.
+# starts QEMU with -icount for "icount"), for the log; sod.odp.perf=1 runs
+# the program under "perf record -a" (cpu-clock samples: on the instruction
+# clock, a profile of instructions) twice, with --warm-mr pinned and with
+# --warm-mr odp, and writes perf-pinned.txt, perf-odp.txt and
+# perf-compare.txt (samples per kernel symbol, the symbols where ODP spent
+# more first) to $SOFTODP_OUT; the figures of such a run include the
+# sampling's cost.
 # Writes $SOFTODP_OUT/odp-bench.log (the program's output: BENCH lines and
 # the table) and exits with the program's status.
 set -u
@@ -17,13 +23,14 @@ set -u
 . "$SOFTODP_SRC/tests/vm/cases/_softodp.sh"
 
 args=()
-mtu='' backlog='' rps='' clock=wall
+mtu='' backlog='' rps='' clock=wall perf=0
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.odp.mtu=*) mtu=${a#*=} ;;
 	sod.odp.backlog=*) backlog=${a#*=} ;;
 	sod.odp.rps=*) rps=${a#*=} ;;
 	sod.odp.clock=*) clock=${a#*=} ;;
+	sod.odp.perf=*) perf=${a#*=} ;;
 	sod.odpbench.*=*)
 		a=${a#sod.odpbench.}
 		args+=("--${a%%=*}" "${a#*=}")
@@ -59,8 +66,38 @@ drops0=$(softnet_drops)
 log=$SOFTODP_OUT/odp-bench.log
 rc=0
 t0=$SECONDS
-timeout 3000 "$SOD_PROGS/sod_odp_bench" --dev softodp0 "${args[@]}" >"$log" 2>&1 || rc=$?
-cat "$log"
+run=(timeout 3000 "$SOD_PROGS/sod_odp_bench" --dev softodp0 "${args[@]}")
+if [ "$perf" = 1 ]; then
+	: >"$log"
+	for kind in pinned odp; do
+		perf record -q -a -F 4000 -o "$SOFTODP_OUT/perf-$kind.data" -- \
+			"${run[@]}" --warm-mr "$kind" >>"$log" 2>&1 || rc=$?
+		perf report -i "$SOFTODP_OUT/perf-$kind.data" --stdio --no-children -n \
+			--sort sym >"$SOFTODP_OUT/perf-$kind.txt" 2>&1
+	done
+	# "  12.34%  5678  [k] sym": samples per symbol, ODP minus pinned
+	awk '
+		FNR == 1 { f++ }
+		/^#/ || NF < 4 || $1 !~ /%$/ { next }
+		{ n[f, $4] = $2; tot[f] += $2; seen[$4] = 1 }
+		END {
+			printf "%-36s %9s %9s %9s %12s\n", "symbol", "pinned", "odp", "odp-pin",
+				"% of pinned"
+			printf "%-36s %9d %9d %9d %11.2f%%\n", "(all samples)", tot[1], tot[2],
+				tot[2] - tot[1], tot[1] ? 100 * (tot[2] - tot[1]) / tot[1] : 0
+			for (s in seen)
+				printf "%-36s %9d %9d %9d %11.2f%%\n", s, n[1, s], n[2, s],
+					n[2, s] - n[1, s], tot[1] ? 100 * (n[2, s] - n[1, s]) / tot[1] : 0
+		}' "$SOFTODP_OUT/perf-pinned.txt" "$SOFTODP_OUT/perf-odp.txt" |
+		{ read -r h; echo "$h"; read -r a; echo "$a"; sort -k4,4nr; } \
+			>"$SOFTODP_OUT/perf-compare.txt"
+	cat "$log"
+	echo "odp-bench: profile, samples per kernel symbol (perf-compare.txt), top:"
+	head -n 32 "$SOFTODP_OUT/perf-compare.txt"
+else
+	"${run[@]}" >"$log" 2>&1 || rc=$?
+	cat "$log"
+fi
 echo "odp-bench: program exit $rc after $((SECONDS - t0)) s"
 echo "odp-bench: backlog drops during the run (softnet_stat): $(($(softnet_drops) - drops0))"
 rdma statistic show link softodp0/1

@@ -3,7 +3,7 @@
 # VM, loopback).  Prints figures; it is not a test (scripts/test.sh never
 # runs it).
 #
-#   bench/odp.sh [--no-build] [--wall] [--outdir DIR] [--mem MIB]
+#   bench/odp.sh [--no-build] [--wall] [--perf] [--outdir DIR] [--mem MIB]
 #                [--smp N] [--mtu N] [--backlog N] [--rps MASK]
 #                [--timeout SEC] [--kver KVER] [-- PROGRAM OPTIONS...]
 #   bench/odp.sh --report DIR     print the table of an earlier run again
@@ -24,6 +24,12 @@
 # bringing up the second one).  --wall measures wall-clock time instead,
 # with 2 vCPUs unless --smp says otherwise; give it more repetitions
 # ("-- --reps 11").
+#
+# --perf runs the program twice under "perf record -a" in the guest, with
+# --warm-mr pinned and --warm-mr odp (give it "-- --tests warm"), and
+# prints the kernel symbols where the ODP run spent more samples than the
+# pinned one (OUTDIR/vm0/perf-compare.txt; on the instruction clock, a
+# profile of instructions).  Its figures include the sampling.
 #
 # Guest network settings (loopback traffic goes through lo):
 #   --mtu N       eth0's MTU (default 1500: path MTU 1024, as in
@@ -48,12 +54,13 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
 export BUILD=${BUILD:-$src/build}
 
-build=1 wall=0 outdir='' smp='' mem=3072 timeout=1800 kver='' report=''
+build=1 wall=0 perf=0 outdir='' smp='' mem=3072 timeout=1800 kver='' report=''
 mtu='' backlog=10000 rps=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-build) build=0; shift ;;
 	--wall) wall=1; shift ;;
+	--perf) perf=1; shift ;;
 	--outdir) outdir=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
@@ -85,6 +92,7 @@ num --backlog "$backlog"
 append+=" sod.odp.backlog=$backlog"
 [[ $rps =~ ^[0-9a-fA-F]+$ ]] || sod_die "--rps must be a hex CPU mask: '$rps'"
 append+=" sod.odp.rps=$rps"
+[ $perf = 0 ] || append+=" sod.odp.perf=1"
 if [ $wall = 1 ]; then
 	smp=${smp:-2}
 	append+=" sod.odp.clock=wall"
@@ -130,5 +138,10 @@ grep -m1 '^odp-bench: kernel' "$outdir/vm0/log" 2>/dev/null || true
 grep -m1 '^sod_odp_bench: device' "$log" || true
 # The program's table: everything after its last BENCH or RAW line.
 awk '/^(BENCH|RAW) / { n = NR } { l[NR] = $0 } END { for (i = n + 1; i <= NR; i++) print l[i] }' "$log"
+if [ -s "$outdir/vm0/perf-compare.txt" ]; then
+	echo
+	echo "samples per kernel symbol, pinned and ODP runs (top 25 by the difference):"
+	head -n 27 "$outdir/vm0/perf-compare.txt"
+fi
 echo
 echo "odp-bench: raw figures $outdir/results.txt; log $log"

@@ -6,14 +6,16 @@
  *   sod_odp_bench --dev NAME [--tests LIST] [--reps N] [--big-reps N]
  *                 [--bytes N] [--depth N] [--cold-pages N] [--reg-mib N]
  *                 [--inval-mib N] [--inval-map read|advise] [--poll event|busy]
- *                 [--qp-timeout N] [--gid-index N]
+ *                 [--qp-timeout N] [--warm-mr both|pinned|odp] [--gid-index N]
  *
- * One RC QP pair on the device: A (requester) connected to B (responder).
- * Its ACK timeout is 1.07 s (--qp-timeout 18), not perftest's 67 ms (14):
+ * One RC QP pair on the device: A (requester) connected to B (responder),
+ * one CQ, waited on through a completion channel (--poll busy polls it).
+ * The ACK timeout is 1.07 s (--qp-timeout 18), not perftest's 67 ms (14):
  * nothing is lost in loopback once the guest's netdev_max_backlog holds a
- * burst (bench/odp.sh sees to it), so every retransmission would be a
- * spurious one, after a host that runs the VM's vCPUs preempted them; the
- * figures are about ODP, not about the recovery from that.
+ * burst (bench/odp.sh sees to it), so a retransmission would be a spurious
+ * one, after the host preempted the VM's vCPUs; the figures are about ODP,
+ * not about the recovery from that.  A transfer that fails anyway marks
+ * its figure FAIL; the QPs are made again and the other figures go on.
  * The two sides of every comparison are measured in the same process, one
  * after the other in each repetition (the order alternates), and both the
  * median and the best of the repetitions are reported.  Buffers are
@@ -34,8 +36,10 @@
  *        per-repetition differences; "best": best cold - best warm);
  *        pinning cost per page = ibv_reg_mr (not ODP) of a fresh, never
  *        touched buffer of the same pages / pages.  Shown too: the same
- *        transfer on pinned MRs, a CPU write fault per page, and
- *        ibv_advise_mr(PREFETCH_WRITE) of a fresh ODP buffer per page.
+ *        transfer on pinned MRs, a CPU write fault per page,
+ *        ibv_advise_mr(PREFETCH_WRITE) of a fresh ODP buffer per page, and
+ *        from the port counters the pages faulted and the fault passes
+ *        (hmm_range_fault() windows) per cold iteration.
  * reg    ibv_reg_mr of --reg-mib MiB and of 1 TiB, ODP, mmap()ed with
  *        MAP_NORESERVE and never touched, against --reg-mib MiB pinned
  *        (which faults and pins every page).  ibv_dereg_mr is timed too.
@@ -47,8 +51,9 @@
  *        counters confirm that the device mapped and then dropped every
  *        page.  --big-reps repetitions.
  *
- * Prints "BENCH <name> <value> <unit>" lines as figures are measured, then
- * a table with the targets, judged on the medians (ODP/pinned warm >=
+ * Prints "BENCH <name> <value> <unit>" lines as figures are measured (and
+ * "RAW <name> <value>..." with every repetition of a series), then a table
+ * with the targets, judged on the medians (ODP/pinned warm >=
  * 0.95, fault/pin per page <= 1.5, munmap ODP/plain <= 2).  A missed
  * target is not a failure: exit status 1 only if a verb or a system call
  * fails, as in sod_common.h.
@@ -80,7 +85,7 @@ static const char usage[] =
 	"--dev NAME [--tests LIST] [--reps N] [--big-reps N] [--bytes N]\n"
 	"       [--depth N] [--cold-pages N] [--reg-mib N] [--inval-mib N]\n"
 	"       [--inval-map read|advise] [--poll event|busy] [--qp-timeout N]\n"
-	"       [--gid-index N]\n"
+	"       [--warm-mr both|pinned|odp] [--gid-index N]\n"
 	"  --dev NAME         RDMA device\n"
 	"  --tests LIST       comma list of warm,cold,reg,inval (default: all)\n"
 	"  --reps N           repetitions of the warm and cold figures, 1..50\n"
@@ -96,6 +101,8 @@ static const char usage[] =
 	"                     read (RDMA READ of all of it, default) or advise\n"
 	"  --poll HOW         wait for completions sleeping on a completion channel\n"
 	"                     (event, default) or polling the CQ (busy)\n"
+	"  --warm-mr KIND     the warm test measures both kinds of MR (default) or\n"
+	"                     only one (for a profile of one kind: bench/odp.sh --perf)\n"
 	"  --qp-timeout N     the QPs' local ACK timeout, 4.096 us << N; 0..31\n"
 	"                     (default 18: 1.07 s)\n"
 	"  --gid-index N      GID to use (default: the first RoCE v2 IPv4 GID)\n";
@@ -113,6 +120,7 @@ static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static struct ibv_comp_channel *channel;	/* NULL: --poll busy */
 static bool poll_busy;
+static int warm_mr;		/* 0 both, 1 pinned only, 2 ODP only */
 static struct ibv_cq *cq;
 static struct ibv_qp *qa, *qb;
 static union ibv_gid gid;
@@ -201,6 +209,14 @@ static void print_cell(const char *fmt, double v)
 	printf(" %12s", s);
 }
 
+static void print_ratio(double v)
+{
+	if (v >= 1000)
+		printf(" %8.0f", v);
+	else
+		printf(" %8.4f", v);
+}
+
 static void print_table(void)
 {
 	printf("\n%-26s %12s %12s %8s %8s %8s  %s\n", "figure", "a", "b", "b/a", "best",
@@ -220,7 +236,8 @@ static void print_table(void)
 		}
 		print_cell(r->fmt, r->a);
 		print_cell(r->fmt, r->b);
-		printf(" %8.3f %8.3f", r->ratio, r->best);
+		print_ratio(r->ratio);
+		print_ratio(r->best);
 		if (r->target == AT_LEAST) {
 			snprintf(t, sizeof(t), ">= %g", r->limit);
 			v = r->ratio >= r->limit ? "met" : "missed";
@@ -625,6 +642,7 @@ static const char *human(size_t n)
 static int test_warm(void)
 {
 	static const size_t sizes[] = { 64UL << 10, 1UL << 20 };
+	bool use[2] = { warm_mr != 2, warm_mr != 1 };	/* pinned, ODP */
 	int failed = 0;
 
 	for (int o = 0; o < NUM_OPS; o++) {
@@ -643,6 +661,8 @@ static int test_warm(void)
 				count = 8;
 			/* [0] pinned, [1] ODP; a first untimed pass faults in */
 			for (int k = 0; k < 2 && !err; k++) {
+				if (!use[k])
+					continue;
 				snprintf(phase, sizeof(phase), "warm %s %s first pass", what,
 					 k ? "ODP" : "pinned");
 				err = buf_new(&src[k], msg, k) || buf_new(&dst[k], msg, k) ||
@@ -653,12 +673,17 @@ static int test_warm(void)
 					int k = (i + j) % 2;
 					uint64_t t;
 
+					if (!use[k]) {
+						bw[k][i] = 1;
+						continue;
+					}
 					snprintf(phase, sizeof(phase), "warm %s %s rep %d", what,
 						 k ? "ODP" : "pinned", i + 1);
 					t = xfer((enum op)o, &src[k], &dst[k], msg, count);
 					err = !t;
 					if (t)
-						bw[k][i] = (double)msg * (double)count * 1e3 / (double)t;
+						bw[k][i] = (double)msg * (double)count * 1e3 /
+							   (double)t;
 				}
 				if (!err)
 					pair[i] = bw[1][i] / bw[0][i];
@@ -675,6 +700,8 @@ static int test_warm(void)
 				continue;
 			}
 			for (int k = 0; k < 2; k++) {
+				if (!use[k])
+					continue;
 				m[k] = median(bw[k], reps);
 				best[k] = maximum(bw[k], reps);
 				snprintf(name, sizeof(name), "warm_%s_%s_%s", op_name[o],
@@ -683,6 +710,14 @@ static int test_warm(void)
 				raw(name, bw[k], reps);
 				snprintf(name + strlen(name), sizeof(name) - strlen(name), "_best");
 				bench(name, best[k], "MB/s");
+			}
+			if (!use[0] || !use[1]) {	/* --warm-mr: one kind only */
+				int k = use[1];
+
+				snprintf(what + strlen(what), sizeof(what) - strlen(what),
+					 " %s only", k ? "ODP" : "pinned");
+				add_row(head, what, "%.2f", m[k], m[k], 1, NO_TARGET, 0);
+				continue;
 			}
 			snprintf(name, sizeof(name), "warm_%s_%s_ratio", op_name[o], human(msg));
 			bench(name, m[1] / m[0], "x");
@@ -784,7 +819,8 @@ static int cold_op(enum op o, size_t len, size_t msg, long count, double pin_bes
 	static const char *const it_name[3] = { "pinned", "warm", "cold" };
 	double np = (double)(count * (long)msg / PAGE);	/* pages moved */
 	struct buf src[2] = { 0 }, dst[2] = { 0 };
-	double it[3][MAX_REPS], dn[MAX_REPS], faulted[MAX_REPS], diff[MAX_REPS];
+	double it[3][MAX_REPS], dn[MAX_REPS], faulted[MAX_REPS], calls[MAX_REPS];
+	double diff[MAX_REPS];
 	double m[3], best[3], per_page, per_page_best;
 	const char *s = op_name[o];
 	char name[64];
@@ -798,7 +834,7 @@ static int cold_op(enum op o, size_t len, size_t msg, long count, double pin_bes
 	for (int i = 0; i < reps && !err; i++) {
 		for (int j = 0; j < 3 && !err; j++) {
 			int which = order[i % 2][j], k = which ? 1 : 0;
-			long long f0 = 0;
+			long long f0 = 0, c0 = 0;
 			uint64_t t;
 
 			snprintf(phase, sizeof(phase), "cold %s %s rep %d", s, it_name[which],
@@ -812,12 +848,15 @@ static int cold_op(enum op o, size_t len, size_t msg, long count, double pin_bes
 				}
 				dn[i] = (double)(now_ns() - t) / 1e3;
 				f0 = counter("odp_fault_pages");
+				c0 = counter("odp_faults");
 			}
 			t = xfer(o, &src[k], &dst[k], msg, count);
 			err = !t;
 			it[which][i] = (double)t / 1e3;
-			if (which == 2 && t)
+			if (which == 2 && t) {
 				faulted[i] = delta(f0, counter("odp_fault_pages"));
+				calls[i] = delta(c0, counter("odp_faults"));
+			}
 		}
 		if (!err)
 			diff[i] = it[2][i] - it[1][i];
@@ -846,6 +885,9 @@ static int cold_op(enum op o, size_t len, size_t msg, long count, double pin_bes
 	bench(name, median(dn, reps), "us");
 	snprintf(name, sizeof(name), "cold_%s_faulted_pages", s);
 	bench(name, median(faulted, reps), "pages");
+	/* odp_faults counts the passes of hmm_range_fault() (one per window) */
+	snprintf(name, sizeof(name), "cold_%s_fault_passes", s);
+	bench(name, median(calls, reps), "passes");
 	snprintf(name, sizeof(name), "cold_%s_fault_per_page", s);
 	bench(name, per_page, "us");
 	snprintf(name, sizeof(name), "cold_%s_fault_per_page_best", s);
@@ -916,7 +958,8 @@ static int test_cold(void)
 		const char *head = o ? NULL : "cold path: us per 4 KiB page (a pin, b ODP fault)";
 
 		if (ok[o])
-			add_row(head, op_name[o], "%.2f", pin_us, res[o][3], res[o][4], AT_MOST, 1.5);
+			add_row(head, op_name[o], "%.2f", pin_us, res[o][3], res[o][4],
+				AT_MOST, 1.5);
 		else
 			add_fail_row(head, op_name[o]);
 	}
@@ -986,16 +1029,16 @@ static int test_reg(void)
 			 k == 1 ? "1T" : human(len));
 		bench(name, md[k], "us");
 	}
-	bench("reg_odp_vs_pinned", mr[0] / mr[2], "x");
+	bench("reg_pinned_vs_odp", mr[2] / mr[0], "x");
 	bench("reg_odp_1T_vs_odp", mr[1] / mr[0], "x");
 
 	snprintf(head, sizeof(head), "registration, us (never touched memory)");
-	snprintf(what, sizeof(what), "reg %s: pinned | ODP", human(len));
-	add_row(head, what, "%.1f", mr[2], mr[0], br[0] / br[2], NO_TARGET, 0);
+	snprintf(what, sizeof(what), "reg %s: ODP | pinned", human(len));
+	add_row(head, what, "%.1f", mr[0], mr[2], br[2] / br[0], NO_TARGET, 0);
 	snprintf(what, sizeof(what), "reg ODP: %s | 1T", human(len));
 	add_row(NULL, what, "%.1f", mr[0], mr[1], br[1] / br[0], NO_TARGET, 0);
-	snprintf(what, sizeof(what), "dereg %s: pinned | ODP", human(len));
-	add_row(NULL, what, "%.1f", md[2], md[0], bd[0] / bd[2], NO_TARGET, 0);
+	snprintf(what, sizeof(what), "dereg %s: ODP | pinned", human(len));
+	add_row(NULL, what, "%.1f", md[0], md[2], bd[2] / bd[0], NO_TARGET, 0);
 	snprintf(what, sizeof(what), "dereg ODP: %s | 1T", human(len));
 	add_row(NULL, what, "%.1f", md[0], md[1], bd[1] / bd[0], NO_TARGET, 0);
 	return 0;
@@ -1113,6 +1156,7 @@ int main(int argc, char **argv)
 		{ "inval-map", required_argument, NULL, 'm' },
 		{ "qp-timeout", required_argument, NULL, 'T' },
 		{ "poll", required_argument, NULL, 'P' },
+		{ "warm-mr", required_argument, NULL, 'W' },
 		{ "gid-index", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -1195,6 +1239,16 @@ int main(int argc, char **argv)
 				poll_busy = false;
 			else
 				sod_usage_error(usage, "invalid --poll");
+			break;
+		case 'W':
+			if (!strcmp(optarg, "both"))
+				warm_mr = 0;
+			else if (!strcmp(optarg, "pinned"))
+				warm_mr = 1;
+			else if (!strcmp(optarg, "odp"))
+				warm_mr = 2;
+			else
+				sod_usage_error(usage, "invalid --warm-mr");
 			break;
 		case 'T':
 			if (!sod_parse_long(optarg, 0, 31, &v))

@@ -259,6 +259,7 @@ int main(int argc, char **argv)
 	       "--inval-map", "touch");
 	EXPECT("sod_odp_bench", 2, "unknown test 'bogus'", "--dev", NODEV,
 	       "--tests", "warm,bogus");
+	EXPECT("sod_odp_bench", 2, "invalid --warm-mr", "--dev", NODEV, "--warm-mr", "all");
 	EXPECT("sod_odp_bench", 2, "invalid --poll", "--dev", NODEV, "--poll", "spin");
 	EXPECT("sod_odp_bench", 2, "invalid --qp-timeout", "--dev", NODEV,
 	       "--qp-timeout", "32");
