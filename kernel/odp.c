@@ -51,6 +51,31 @@ static unsigned long *sod_odp_entry(struct sod_odp *odp, unsigned long vpn)
 }
 
 /*
+ * struct sod_odp_cursor - the leaf last looked up, so that a walk over
+ * consecutive pages costs one xarray lookup per 2 MiB, not per page.
+ */
+struct sod_odp_cursor {
+	unsigned long lidx;
+	unsigned long *leaf;
+};
+
+/*
+ * sod_odp_slot - sod_odp_entry() through @c.  Caller holds odp->lock (or
+ * only reads the slot pointer, which never changes while the MR lives).
+ */
+static unsigned long *sod_odp_slot(struct sod_odp *odp,
+				   struct sod_odp_cursor *c, unsigned long vpn)
+{
+	unsigned long lidx = vpn >> SOD_ODP_LEAF_SHIFT;
+
+	if (!c->leaf || c->lidx != lidx) {
+		c->leaf = xa_load(&odp->leaves, lidx);
+		c->lidx = lidx;
+	}
+	return c->leaf ? &c->leaf[vpn & SOD_ODP_LEAF_MASK] : NULL;
+}
+
+/*
  * sod_odp_mapped - are virtual pages [@vpn, @vpn + @n) all mapped in the
  * device table, writable if @write?  Caller holds odp->lock.
  */
@@ -58,10 +83,11 @@ static bool sod_odp_mapped(struct sod_odp *odp, unsigned long vpn,
 			   unsigned long n, bool write)
 {
 	unsigned long need = SOD_ODP_VALID | (write ? SOD_ODP_WRITE : 0);
+	struct sod_odp_cursor c = {};
 	unsigned long *e;
 
 	for (; n; n--, vpn++) {
-		e = sod_odp_entry(odp, vpn);
+		e = sod_odp_slot(odp, &c, vpn);
 		if (!e || (*e & need) != need)
 			return false;
 	}
@@ -266,9 +292,10 @@ static int sod_odp_lock_window(struct sod_mr *mr, unsigned long vpn,
  * sod_odp_page - the page mapped at virtual page @vpn.  Caller holds
  * odp->lock and made sure the entry is valid.
  */
-static struct page *sod_odp_page(struct sod_odp *odp, unsigned long vpn)
+static struct page *sod_odp_page(struct sod_odp *odp, struct sod_odp_cursor *c,
+				 unsigned long vpn)
 {
-	return pfn_to_page(*sod_odp_entry(odp, vpn) >> SOD_ODP_PFN_SHIFT);
+	return pfn_to_page(*sod_odp_slot(odp, c, vpn) >> SOD_ODP_PFN_SHIFT);
 }
 
 /*
@@ -284,6 +311,7 @@ int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 	struct sod_odp *odp = &mr->odp;
 	bool write = dir == SOD_COPY_TO_MR;
 	unsigned long va = odp->start + (iova - mr->iova);
+	struct sod_odp_cursor c = {};
 	unsigned long vpn, n, end;
 	unsigned int poff;
 	size_t chunk;
@@ -301,7 +329,7 @@ int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		for (; n && len; n--, vpn++) {
 			poff = offset_in_page(va);
 			chunk = min_t(u64, len, PAGE_SIZE - poff);
-			p = kmap_local_page(sod_odp_page(odp, vpn));
+			p = kmap_local_page(sod_odp_page(odp, &c, vpn));
 			if (write)
 				memcpy(p + poff, buf, chunk);
 			else
@@ -338,7 +366,7 @@ int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 	err = sod_odp_lock_window(mr, vpn, 1, true);
 	if (err)
 		return err;
-	p = kmap_local_page(sod_odp_page(odp, vpn));
+	p = kmap_local_page(sod_odp_page(odp, &(struct sod_odp_cursor){}, vpn));
 	*orig = op(p + offset_in_page(va), cmp_swap, cmp, swap_add);
 	kunmap_local(p);
 	mutex_unlock(&odp->lock);
