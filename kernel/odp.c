@@ -126,30 +126,42 @@ static int sod_odp_leaves(struct sod_odp *odp, unsigned long vpn,
 }
 
 /*
- * sod_odp_fault - fault virtual pages [@vpn, @vpn + @n) of the MR's
- * process in (writable if @write) and install them in the device table.
+ * sod_odp_map - install virtual pages [@vpn, @vpn + @n) (n at most
+ * SOD_ODP_WINDOW) of the MR's process in the device table.
+ *
+ * With @fault, fault every page in (writable if @write) and map them all.
  * Returns 0 with odp->lock HELD and every page of the window mapped, or
  * an error without the lock: -EFAULT (no mapping, no permission, or the
  * process is gone), -ENOMEM, -EAGAIN (invalidations kept racing for a
- * second).  Process context, may sleep; the caller holds no odp->lock.
+ * second).  Counts a fault pass, and a failure in the error counter.
+ *
+ * Without @fault (@write is then ignored), map only the pages that the
+ * CPU page tables map now, faulting none (the leaves are still allocated).
+ * Returns 0 with odp->lock HELD (some entries may still be invalid), or
+ * an error without it: -EFAULT (the process is gone), -ENOMEM, or what
+ * hmm_range_fault() returned (-EBUSY at once: no retry, no deadline).
+ *
+ * Process context, may sleep; the caller holds no odp->lock.
  */
-static int sod_odp_fault(struct sod_mr *mr, unsigned long vpn,
-			 unsigned long n, bool write)
+static int sod_odp_map(struct sod_mr *mr, unsigned long vpn,
+		       unsigned long n, bool write, bool fault)
 {
 	struct sod_odp *odp = &mr->odp;
-	unsigned long deadline, i, newly = 0;
+	unsigned long deadline, i, v, newly = 0;
 	unsigned long pfns[SOD_ODP_WINDOW];
 	struct hmm_range range = {
 		.notifier = &odp->notifier,
 		.start = vpn << PAGE_SHIFT,
 		.end = (vpn + n) << PAGE_SHIFT,
 		.hmm_pfns = pfns,
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct mm_struct *mm = odp->notifier.mm;
 	unsigned long *e;
 	int err;
+
+	if (fault)
+		range.default_flags = HMM_PFN_REQ_FAULT |
+				      (write ? HMM_PFN_REQ_WRITE : 0);
 
 	err = sod_odp_leaves(odp, vpn, n);
 	if (err)
@@ -176,83 +188,28 @@ static int sod_odp_fault(struct sod_mr *mr, unsigned long vpn,
 						     range.notifier_seq))
 				break;
 			mutex_unlock(&odp->lock);
-		} else if (err != -EBUSY) {
+		} else if (err != -EBUSY || !fault) {
 			break;
 		}
-		if (time_after(jiffies, deadline)) {
+		if (fault && time_after(jiffies, deadline)) {
 			err = -EAGAIN;
 			break;
 		}
 		cond_resched();
 	}
 	if (err) {
+		if (!fault)
+			return err;
 		sod_stat_inc(mr->sdev, SOD_STAT_ODP_FAULT_ERRORS);
 		sod_dbg(mr->sdev, "ODP fault of %lu pages at %#lx failed (%d)\n",
 			n, vpn << PAGE_SHIFT, err);
 		return err == -EAGAIN ? err : -EFAULT;
 	}
 
-	/* odp->lock held, the sequence is still ours: install. */
-	for (i = 0; i < n; i++) {
-		unsigned long v = SOD_ODP_VALID;
-
-		if (pfns[i] & HMM_PFN_WRITE)
-			v |= SOD_ODP_WRITE;
-		v |= page_to_pfn(hmm_pfn_to_page(pfns[i])) << SOD_ODP_PFN_SHIFT;
-		e = sod_odp_entry(odp, vpn + i);
-		if (!(*e & SOD_ODP_VALID))
-			newly++;
-		*e = v;
-	}
-	atomic64_add(newly, &odp->faults);
-	atomic64_inc(&odp->fault_calls);
-	sod_stat_add(mr->sdev, SOD_STAT_ODP_FAULT_PAGES, newly);
-	sod_stat_inc(mr->sdev, SOD_STAT_ODP_FAULTS);
-	return 0;
-}
-
-/*
- * sod_odp_map_present - install in the device table whichever of virtual
- * pages [@vpn, @vpn + @n) the CPU page tables map now, without faulting.
- * Returns 0 with odp->lock held, or an error without it.  Process
- * context, may sleep; the caller holds no odp->lock.
- */
-static int sod_odp_map_present(struct sod_mr *mr, unsigned long vpn,
-			       unsigned long n)
-{
-	struct sod_odp *odp = &mr->odp;
-	unsigned long pfns[SOD_ODP_WINDOW];
-	struct hmm_range range = {
-		.notifier = &odp->notifier,
-		.start = vpn << PAGE_SHIFT,
-		.end = (vpn + n) << PAGE_SHIFT,
-		.hmm_pfns = pfns,
-	};
-	struct mm_struct *mm = odp->notifier.mm;
-	unsigned long i, v, newly = 0;
-	unsigned long *e;
-	int err;
-
-	err = sod_odp_leaves(odp, vpn, n);
-	if (err)
-		return err;
-	do {
-		if (!mmget_not_zero(mm))
-			return -EFAULT;
-		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
-		mmap_read_lock(mm);
-		err = hmm_range_fault(&range);
-		mmap_read_unlock(mm);
-		mmput(mm);
-		if (err)
-			return err;
-		mutex_lock(&odp->lock);
-		if (!mmu_interval_read_retry(&odp->notifier, range.notifier_seq))
-			break;
-		mutex_unlock(&odp->lock);
-		cond_resched();
-	} while (1);
-
+	/*
+	 * odp->lock held, the sequence is still ours: install.  After a
+	 * fault every pfn is valid; without one, absent pages are skipped.
+	 */
 	for (i = 0; i < n; i++) {
 		if (!(pfns[i] & HMM_PFN_VALID))
 			continue;
@@ -267,6 +224,10 @@ static int sod_odp_map_present(struct sod_mr *mr, unsigned long vpn,
 	}
 	atomic64_add(newly, &odp->faults);
 	sod_stat_add(mr->sdev, SOD_STAT_ODP_FAULT_PAGES, newly);
+	if (fault) {
+		atomic64_inc(&odp->fault_calls);
+		sod_stat_inc(mr->sdev, SOD_STAT_ODP_FAULTS);
+	}
 	return 0;
 }
 
@@ -274,7 +235,7 @@ static int sod_odp_map_present(struct sod_mr *mr, unsigned long vpn,
  * sod_odp_lock_window - map virtual pages [@vpn, @vpn + @n) (n at most
  * SOD_ODP_WINDOW) for an access, writable if @write, faulting what is
  * missing.  Returns 0 with odp->lock held, or an error without it (see
- * sod_odp_fault()).  Process context, may sleep.
+ * sod_odp_map()).  Process context, may sleep.
  */
 static int sod_odp_lock_window(struct sod_mr *mr, unsigned long vpn,
 			       unsigned long n, bool write)
@@ -285,7 +246,7 @@ static int sod_odp_lock_window(struct sod_mr *mr, unsigned long vpn,
 	if (sod_odp_mapped(odp, vpn, n, write))
 		return 0;
 	mutex_unlock(&odp->lock);
-	return sod_odp_fault(mr, vpn, n, write);
+	return sod_odp_map(mr, vpn, n, write, true);
 }
 
 /*
@@ -348,7 +309,7 @@ int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
  * sod_odp_atomic - run @op on the 8 bytes at @iova of an ODP MR (inside
  * the MR and 8-byte aligned in the process's address space, checked by
  * the caller), faulting the page in writable.  Returns 0 or an error of
- * sod_odp_fault().  Process context (QP worker), may sleep.
+ * sod_odp_map().  Process context (QP worker), may sleep.
  */
 int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 		   u64 (*op)(u64 *p, bool cmp_swap, u64 cmp, u64 swap_add),
@@ -400,7 +361,7 @@ int sod_odp_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write,
 		if (fault)
 			err = sod_odp_lock_window(mr, vpn, n, write);
 		else
-			err = sod_odp_map_present(mr, vpn, n);
+			err = sod_odp_map(mr, vpn, n, false, false);
 		if (err)
 			return err;
 		mutex_unlock(&odp->lock);
