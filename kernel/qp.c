@@ -168,22 +168,33 @@ int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
 
 /*
  * sod_sge_prefetch - a WQE is about to move up to @len bytes through its
- * SGE list (into it if @write): let ODP MRs among the SGEs map the first
- * SOD_ODP_PREFETCH bytes in batches.  Best effort; bad SGEs are left for
- * sod_sge_copy() to report.  Worker context: may sleep.
+ * SGE list (into it if @write), starting @offset bytes into the list: let
+ * ODP MRs among the SGEs map the first SOD_ODP_PREFETCH bytes of that in
+ * batches.  Best effort; bad SGEs are left for sod_sge_copy() to report.
+ * Worker context (qp->mutex held, or the SQ doorbell system call running
+ * the worker inline): may sleep.  Never from the receive softirq.
  */
 void sod_sge_prefetch(struct sod_qp *qp, const struct softodp_sge *sge,
-		      u32 num_sge, u64 len, bool write)
+		      u32 num_sge, u32 offset, u64 len, bool write)
 {
 	int need = write ? IB_ACCESS_LOCAL_WRITE : 0;
 	u64 budget = min_t(u64, len, SOD_ODP_PREFETCH);
 	u32 i;
 
+	might_sleep();
 	for (i = 0; i < num_sge && budget; i++) {
-		u32 n = min_t(u64, READ_ONCE(sge[i].length), budget);
+		u32 slen = READ_ONCE(sge[i].length);
 		u64 addr = READ_ONCE(sge[i].addr);
 		struct sod_mr *mr;
+		u32 n;
 
+		if (offset >= slen) {
+			offset -= slen;
+			continue;
+		}
+		n = min_t(u64, slen - offset, budget);
+		addr += offset;
+		offset = 0;
 		mr = sod_mr_get(qp->sdev, READ_ONCE(sge[i].lkey));
 		if (!mr)
 			return;

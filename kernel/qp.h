@@ -30,7 +30,7 @@ void sod_qp_error(struct sod_qp *qp);
 void sod_qp_event(struct sod_qp *qp, enum ib_event_type type);
 bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail);
 void sod_sge_prefetch(struct sod_qp *qp, const struct softodp_sge *sge,
-		      u32 num_sge, u64 len, bool write);
+		      u32 num_sge, u32 offset, u64 len, bool write);
 int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
 		 u32 num_sge, u32 offset, void *buf, u32 len,
 		 enum sod_copy_dir dir);

@@ -165,7 +165,7 @@ static void sod_req_fetch_one(struct sod_qp *qp, u32 idx)
 	/* ODP: map the local buffers in batches before packets need them. */
 	if (!(s->hdr.send_flags & IB_SEND_INLINE) &&
 	    !sod_op_is_atomic(s->hdr.opcode))
-		sod_sge_prefetch(qp, sge, s->hdr.num_sge, len,
+		sod_sge_prefetch(qp, sge, s->hdr.num_sge, 0, len,
 				 s->hdr.opcode == IB_WR_RDMA_READ);
 }
 

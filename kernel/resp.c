@@ -146,6 +146,7 @@ static int sod_resp_get_rwqe(struct sod_qp *qp)
 	}
 	qp->resp.have_rwqe = true;
 	qp->resp.recv_off = 0;
+	qp->resp.recv_pf = 0;
 	return 0;
 }
 
@@ -170,6 +171,28 @@ static int sod_resp_scatter(struct sod_qp *qp, void *buf, u32 len)
 	return err;
 }
 
+/*
+ * sod_resp_recv_prefetch - a packet of @len bytes that is not the last of
+ * its SEND is about to land in the receive WQE: if it crosses what was
+ * prefetched, let ODP MRs among the WQE's SGEs map the next
+ * SOD_ODP_PREFETCH bytes from the current offset in batches, so that a
+ * long SEND does not fault page by page.  The message's length is
+ * unknown, so a SEND of one packet prefetches nothing (its copy faults
+ * the pages it needs), and a longer one maps at most SOD_ODP_PREFETCH
+ * bytes ahead of what has arrived.  Best effort.  The QP's work item
+ * (qp->mutex held): may sleep; never the receive softirq.
+ */
+static void sod_resp_recv_prefetch(struct sod_qp *qp, u32 len)
+{
+	u32 off = qp->resp.recv_off;
+
+	if (off + len <= qp->resp.recv_pf)
+		return;
+	sod_sge_prefetch(qp, qp->resp.rsge, qp->resp.rwqe.num_sge, off,
+			 SOD_ODP_PREFETCH, true);
+	qp->resp.recv_pf = off + SOD_ODP_PREFETCH;
+}
+
 /* ------------------------------------------------------------------ */
 /* RC                                                                   */
 /* ------------------------------------------------------------------ */
@@ -188,6 +211,9 @@ static void sod_resp_send(struct sod_qp *qp, struct sod_pkt *pkt)
 		if (err)
 			return;
 	}
+	/* ODP: map the receive buffer ahead of a multi-packet SEND. */
+	if (!(pkt->flags & SOD_F_LAST))
+		sod_resp_recv_prefetch(qp, pkt->paylen);
 	err = sod_resp_scatter(qp, sod_pkt_payload(pkt), pkt->paylen);
 	if (err) {
 		sod_resp_fail_rwqe(qp, err == -ENOSPC ? IB_WC_LOC_LEN_ERR :

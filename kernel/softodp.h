@@ -547,6 +547,7 @@ struct sod_qp {
 		struct softodp_recv_wqe rwqe;
 		struct softodp_sge rsge[SOD_MAX_SGE];
 		u32 recv_off;		/* bytes received into rwqe */
+		u32 recv_pf;		/* ODP: rwqe prefetched up to here */
 		u32 wrkey;		/* rkey of the WRITE in progress */
 		u64 wva;
 		u32 wleft;
