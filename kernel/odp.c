@@ -23,10 +23,14 @@
 
 #include "softodp.h"
 
-/* Leaf entry bits; the pfn is stored above them. */
+/*
+ * Leaf entry bits; the pfn is stored above them.  DIRTY: the device wrote
+ * to the page since it was mapped (see sod_odp_dirty()).
+ */
 #define SOD_ODP_VALID		BIT(0)
 #define SOD_ODP_WRITE		BIT(1)
-#define SOD_ODP_PFN_SHIFT	2
+#define SOD_ODP_DIRTY		BIT(2)
+#define SOD_ODP_PFN_SHIFT	3
 
 #define SOD_ODP_LEAF_SHIFT	9
 #define SOD_ODP_LEAF_ENTRIES	(1UL << SOD_ODP_LEAF_SHIFT)
@@ -76,6 +80,23 @@ static unsigned long *sod_odp_slot(struct sod_odp *odp,
 }
 
 /*
+ * sod_odp_hint - a cursor that starts at the leaf last looked up under
+ * odp->lock (odp->hint_*); sod_odp_hint_save() stores where it ended.
+ * Caller holds odp->lock.
+ */
+static struct sod_odp_cursor sod_odp_hint(struct sod_odp *odp)
+{
+	return (struct sod_odp_cursor){ .lidx = odp->hint_lidx,
+					.leaf = odp->hint_leaf };
+}
+
+static void sod_odp_hint_save(struct sod_odp *odp, struct sod_odp_cursor *c)
+{
+	odp->hint_lidx = c->lidx;
+	odp->hint_leaf = c->leaf;
+}
+
+/*
  * sod_odp_mapped - are virtual pages [@vpn, @vpn + @n) all mapped in the
  * device table, writable if @write?  Caller holds odp->lock.
  */
@@ -83,15 +104,19 @@ static bool sod_odp_mapped(struct sod_odp *odp, unsigned long vpn,
 			   unsigned long n, bool write)
 {
 	unsigned long need = SOD_ODP_VALID | (write ? SOD_ODP_WRITE : 0);
-	struct sod_odp_cursor c = {};
+	struct sod_odp_cursor c = sod_odp_hint(odp);
 	unsigned long *e;
+	bool ok = true;
 
 	for (; n; n--, vpn++) {
 		e = sod_odp_slot(odp, &c, vpn);
-		if (!e || (*e & need) != need)
-			return false;
+		if (!e || (*e & need) != need) {
+			ok = false;
+			break;
+		}
 	}
-	return true;
+	sod_odp_hint_save(odp, &c);
+	return ok;
 }
 
 /*
@@ -220,6 +245,8 @@ static int sod_odp_map(struct sod_mr *mr, unsigned long vpn,
 		e = sod_odp_entry(odp, vpn + i);
 		if (!(*e & SOD_ODP_VALID))
 			newly++;
+		else	/* same page: our sequence saw no invalidation */
+			v |= *e & SOD_ODP_DIRTY;
 		*e = v;
 	}
 	atomic64_add(newly, &odp->faults);
@@ -260,6 +287,20 @@ static struct page *sod_odp_page(struct sod_odp *odp, struct sod_odp_cursor *c,
 }
 
 /*
+ * sod_odp_page_w - sod_odp_page() for a write by the device: the entry is
+ * marked DIRTY.  Caller holds odp->lock and made sure the entry is valid
+ * and writable.
+ */
+static struct page *sod_odp_page_w(struct sod_odp *odp,
+				   struct sod_odp_cursor *c, unsigned long vpn)
+{
+	unsigned long *e = sod_odp_slot(odp, c, vpn);
+
+	*e |= SOD_ODP_DIRTY;
+	return pfn_to_page(*e >> SOD_ODP_PFN_SHIFT);
+}
+
+/*
  * sod_odp_copy - sod_mr_copy() for an ODP MR: copy @len bytes between
  * @buf (kernel memory) and the MR at @iova (inside the MR, checked by the
  * caller, who holds an MR reference), faulting pages in as needed.
@@ -287,19 +328,24 @@ int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		err = sod_odp_lock_window(mr, vpn, n, write);
 		if (err)
 			return err;
+		if (!c.leaf)
+			c = sod_odp_hint(odp);
 		for (; n && len; n--, vpn++) {
 			poff = offset_in_page(va);
 			chunk = min_t(u64, len, PAGE_SIZE - poff);
-			p = kmap_local_page(sod_odp_page(odp, &c, vpn));
-			if (write)
+			if (write) {
+				p = kmap_local_page(sod_odp_page_w(odp, &c, vpn));
 				memcpy(p + poff, buf, chunk);
-			else
+			} else {
+				p = kmap_local_page(sod_odp_page(odp, &c, vpn));
 				memcpy(buf, p + poff, chunk);
+			}
 			kunmap_local(p);
 			buf += chunk;
 			va += chunk;
 			len -= chunk;
 		}
+		sod_odp_hint_save(odp, &c);
 		mutex_unlock(&odp->lock);
 	}
 	return 0;
@@ -318,6 +364,7 @@ int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 	struct sod_odp *odp = &mr->odp;
 	unsigned long va = odp->start + (iova - mr->iova);
 	unsigned long vpn = va >> PAGE_SHIFT;
+	struct sod_odp_cursor c;
 	void *p;
 	int err;
 
@@ -327,7 +374,9 @@ int sod_odp_atomic(struct sod_mr *mr, u64 iova,
 	err = sod_odp_lock_window(mr, vpn, 1, true);
 	if (err)
 		return err;
-	p = kmap_local_page(sod_odp_page(odp, &(struct sod_odp_cursor){}, vpn));
+	c = sod_odp_hint(odp);
+	p = kmap_local_page(sod_odp_page_w(odp, &c, vpn));
+	sod_odp_hint_save(odp, &c);
 	*orig = op(p + offset_in_page(va), cmp_swap, cmp, swap_add);
 	kunmap_local(p);
 	mutex_unlock(&odp->lock);
@@ -372,9 +421,30 @@ int sod_odp_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write,
 }
 
 /*
+ * sod_odp_dirty - the device wrote to @pfn through a writable entry that
+ * is being dropped: tell the mm, as a CPU store would have by setting the
+ * PTE's dirty bit.  Needed for anonymous and shmem pages, whose PTEs are
+ * writable while clean (after MADV_FREE, or a read fault on a shared
+ * mapping without write-notify): reclaim would discard or drop such a
+ * page without this.  File pages of filesystems with write-notify are
+ * dirtied when their PTE becomes writable (and a filesystem's dirty_folio
+ * may want the page lock), so they are left alone.  Caller holds
+ * odp->lock; the page is still mapped (the entry was valid).  Any
+ * context: anonymous and shmem folios are dirtied without locks.
+ */
+static void sod_odp_dirty(unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	if (PageAnon(page) || PageSwapBacked(page))
+		set_page_dirty(page);
+}
+
+/*
  * sod_odp_zap - drop the device mappings of virtual pages [@first, @last]
- * and return how many were valid.  Caller holds odp->lock.  Visits only
- * the leaves that exist.
+ * and return how many were valid; pages the device wrote are marked dirty
+ * first (sod_odp_dirty()).  Caller holds odp->lock.  Visits only the
+ * leaves that exist.
  */
 static unsigned long sod_odp_zap(struct sod_odp *odp, unsigned long first,
 				 unsigned long last)
@@ -391,6 +461,9 @@ static unsigned long sod_odp_zap(struct sod_odp *odp, unsigned long first,
 		for (i = lo; i <= hi; i++) {
 			if (leaf[i] & SOD_ODP_VALID)
 				dropped++;
+			if ((leaf[i] & (SOD_ODP_VALID | SOD_ODP_DIRTY)) ==
+			    (SOD_ODP_VALID | SOD_ODP_DIRTY))
+				sod_odp_dirty(leaf[i] >> SOD_ODP_PFN_SHIFT);
 			leaf[i] = 0;
 		}
 	}
@@ -461,6 +534,8 @@ int sod_odp_init(struct sod_mr *mr, u64 start, u64 length)
 
 	mutex_init(&odp->lock);
 	xa_init(&odp->leaves);
+	odp->hint_leaf = NULL;
+	odp->hint_lidx = 0;
 	odp->start = start;
 	err = mmu_interval_notifier_insert(&odp->notifier, current->mm,
 					   first, end - first, &sod_odp_ops);
@@ -486,6 +561,15 @@ void sod_odp_fini(struct sod_mr *mr)
 
 	if (!odp->active)
 		return;
+	/*
+	 * The pages the device wrote to stay mapped in the process: mark
+	 * them dirty while the notifier still guarantees that the entries
+	 * are current.
+	 */
+	mutex_lock(&odp->lock);
+	sod_odp_zap(odp, odp->notifier.interval_tree.start >> PAGE_SHIFT,
+		    odp->notifier.interval_tree.last >> PAGE_SHIFT);
+	mutex_unlock(&odp->lock);
 	mmu_interval_notifier_remove(&odp->notifier);
 	xa_for_each(&odp->leaves, idx, leaf)
 		kfree(leaf);

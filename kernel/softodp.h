@@ -265,7 +265,11 @@ enum sod_mr_type {
  * @lock: the table's lock: entries change and pages are touched only
  *	under it; nothing under it allocates or takes an mm lock
  * @leaves: virtual page number >> 9 → array of 512 entries (pfn and
- *	valid/write bits); leaves are only added while the MR lives
+ *	valid/write/dirty bits); leaves are only added while the MR lives
+ * @hint_lidx, @hint_leaf: the leaf last looked up under @lock (a packet's
+ *	window check and copy, and the next packet's, mostly hit the same
+ *	2 MiB: one xarray lookup instead of one per step); valid while the MR
+ *	lives since leaves are freed only with it
  * @start: user virtual address of the MR's first byte
  * @active: the notifier is inserted
  * @faults: pages newly mapped by faults
@@ -277,6 +281,8 @@ struct sod_odp {
 	struct mmu_interval_notifier notifier;
 	struct mutex lock;
 	struct xarray leaves;
+	unsigned long hint_lidx;
+	unsigned long *hint_leaf;
 	unsigned long start;
 	bool active;
 	atomic64_t faults;
