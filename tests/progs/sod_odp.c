@@ -32,10 +32,8 @@
  *     ('migrate': new node and PFN, READ and WRITE reach the new pages;
  *     SKIP with one node), KSM merging identical pages ('ksm': one PFN,
  *     then an RDMA WRITE breaks the sharing and lands only in the
- *     registered copy; SKIP without KSM).  'madv_free_write' (an RDMA
- *     WRITE into a lazily freed page must survive reclaim) runs only when
- *     named by --test: it fails on softodp today (the device's write does
- *     not dirty the page).
+ *     registered copy; SKIP without KSM); 'madv_free_write': an RDMA
+ *     WRITE into a lazily freed page survives reclaim.
  *
  * Every payload is a pattern of (sub-test, operation, size, round, byte
  * offset); destinations are poisoned (or never touched, so zero) first and
@@ -53,8 +51,9 @@
  * --require-odp).  --pinned registers every "ODP" MR without
  * IBV_ACCESS_ON_DEMAND and runs the sub-tests whose outcome is the same
  * for pinned memory (ops, ud, readonly): that proves the QP plumbing and
- * the data checks on a device without ODP.  madv_free, migrate and ksm
- * SKIP there: pinned pages are never discarded, migrated or merged.
+ * the data checks on a device without ODP.  madv_free(_write), migrate
+ * and ksm SKIP there: pinned pages are never discarded, migrated or
+ * merged.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -95,9 +94,8 @@ static const char usage[] =
 	"  --dev NAME         RDMA device (its port 1 must be ACTIVE)\n"
 	"  --gid-index N      GID index (default: the first RoCE v2 GID holding\n"
 	"                     an IPv4-mapped address)\n"
-	"  --test LIST        comma list of sub-tests to run (default: all but\n"
-	"                     madv_free_write, which shows an open softodp bug)\n"
-	"  --list             print the sub-tests run by default and exit\n"
+	"  --test LIST        comma list of sub-tests to run (default: all)\n"
+	"  --list             print the sub-tests and exit\n"
 	"  --pinned           register without IBV_ACCESS_ON_DEMAND and run only\n"
 	"                     the sub-tests that mean the same for pinned memory\n"
 	"                     (ops, ud, readonly); the others SKIP\n"
@@ -2791,12 +2789,10 @@ static const char *t_madv_free(void)
 }
 
 /*
- * Not in the default list (F_MANUAL) while it fails: softodp's RDMA WRITE
- * into a lazily freed page does not dirty it (MADV_FREE leaves the PTE
- * writable but clean, hmm_range_fault() does not fault a writable PTE,
- * softodp maps it writable even for a read, and does not dirty the page
- * itself), so reclaim discards what the device wrote.  Run it with
- * --test madv_free_write.
+ * MADV_FREE leaves the PTE writable but clean, and hmm_range_fault() does
+ * not fault a writable PTE: unless the device marks the pages it wrote
+ * dirty itself, reclaim discards what an RDMA WRITE put there (softodp
+ * before 833b56c lost all 16 pages here).
  */
 static const char *t_madv_free_write(void)
 {
@@ -3143,7 +3139,6 @@ static const char *t_ksm(void)
 enum {
 	F_ODP = 1,	/* needs ODP (SKIP without it, unless --pinned) */
 	F_NOPIN = 2,	/* means nothing for pinned memory: SKIP under --pinned */
-	F_MANUAL = 4,	/* a known softodp bug: only run when named by --test */
 };
 
 static const struct subtest {
@@ -3169,7 +3164,7 @@ static const struct subtest {
 	{ "ext4_file", t_ext4_file, F_ODP | F_NOPIN },
 	{ "swap", t_swap, F_ODP | F_NOPIN },
 	{ "madv_free", t_madv_free, F_ODP | F_NOPIN },
-	{ "madv_free_write", t_madv_free_write, F_ODP | F_NOPIN | F_MANUAL },
+	{ "madv_free_write", t_madv_free_write, F_ODP | F_NOPIN },
 	{ "migrate", t_migrate, F_ODP | F_NOPIN },
 	{ "ksm", t_ksm, F_ODP | F_NOPIN },
 };
@@ -3253,7 +3248,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	for (size_t i = 0; i < NTESTS; i++)
-		selected[i] = !(tests[i].flags & F_MANUAL);
+		selected[i] = true;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -3266,8 +3261,7 @@ static void parse_args(int argc, char **argv)
 		case 'T': parse_tests(optarg); break;
 		case 'l':
 			for (size_t i = 0; i < NTESTS; i++)
-				if (!(tests[i].flags & F_MANUAL))
-					printf("%s\n", tests[i].name);
+				printf("%s\n", tests[i].name);
 			exit(SOD_EXIT_OK);
 		case 'P': opt_pinned = true; break;
 		case 'R': opt_require_odp = true; break;
