@@ -7,9 +7,15 @@
 # tables after munmap + mmap(MAP_FIXED), MADV_DONTNEED, a COW break after
 # fork(), mprotect, mremap; a read-only memfd mapping; access errors after
 # munmap; a THP split by munmap of one page; hugetlb pages; MAP_SHARED
-# memfd and ext4 files (pwrite/pread, hole punching, truncation); and
-# (stock tier) a 128 MiB ODP region under a 64M memory cgroup with zram
-# swap: pieces swapped out and in again keep their data.
+# memfd and ext4 files (pwrite/pread, hole punching, truncation);
+# MADV_FREE then reclaim through memory.reclaim (freed pages read as
+# zeros, pages the CPU rewrote keep their data: 'madv_free'; and an RDMA
+# WRITE into a lazily freed page survives the reclaim: 'madv_free_write');
+# move_pages() of mapped pages to the other NUMA node ('migrate': the VM
+# gets two nodes, header 'numa: 2'); KSM merging identical pages and an
+# RDMA WRITE breaking the sharing ('ksm'); and (stock tier) a 128 MiB ODP
+# region under a 64M memory cgroup with zram swap: pieces swapped out and
+# in again keep their data.
 #
 # Two passes, one result per sub-test and pass, each sub-test in its own
 # process (a crash loses one result, not the rest):
@@ -23,6 +29,9 @@
 # mm references of ODP MRs).
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 1
+# cost: 116
+# cost-debug: 345
+# numa: 2
 # timeout: 600
 # timeout-debug: 1500
 set -u
@@ -32,6 +41,14 @@ set -u
 P=$SOFTODP_BUILD/tests/progs/sod_odp
 
 traffic_setup || exit 1
+
+# Two NUMA nodes (header 'numa: 2') are for 'migrate' only: automatic NUMA
+# balancing would move pages behind the sub-tests' backs (with it on, one
+# run of this case took 181 s, with it off 116 s, the time of a run
+# without NUMA; the host's load differed somewhat).
+if [ -w /proc/sys/kernel/numa_balancing ]; then
+	echo 0 >/proc/sys/kernel/numa_balancing
+fi
 
 # The debug kernel runs everything 5-10x slower: wait longer there, and
 # give RC acknowledgements ~1 s instead of ~67 ms (there a 1 MiB SEND ran
@@ -104,6 +121,13 @@ else
 	ext4_dir=
 fi
 
+# 'madv_free' and 'madv_free_write' move into a cgroup (v2) of their own
+# below ours and reclaim through its memory.reclaim (they SKIP without):
+# mount the hierarchy.
+cg=/sys/fs/cgroup
+[ "$(stat -f -c %T $cg)" = cgroup2fs ] || mount -t cgroup2 none $cg ||
+	echo "cgroup2 mount failed: madv_free will SKIP"
+
 status=0
 # The pinned pass checks the program itself, which the stock tier does;
 # the debug tier spends its time on the ODP pass.
@@ -122,7 +146,6 @@ odp_pass "" "${odp_args[@]}" || status=1
 # ~50 s on the stock kernel (every fault reclaims), over 200 s on a
 # loaded host (hence the 600 s timeout): the debug tier, 5-10x slower,
 # leaves it to the stock tier.
-cg=/sys/fs/cgroup
 if [[ $KVER == *-softodp-dbg ]]; then
 	t_skip "odp swap: swap" "the stock tier runs the swap sub-test"
 elif modprobe zram && echo 256M >/sys/block/zram0/disksize &&
