@@ -146,3 +146,23 @@ int sod_mtu_to_bytes(enum ibv_mtu mtu)
 		return 0;
 	}
 }
+
+int sod_roce_v2_ipv4_gid(struct ibv_context *ctx, uint8_t port)
+{
+	static const uint8_t v4_mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	struct ibv_port_attr pa;
+	struct ibv_gid_entry e;
+
+	if (ibv_query_port(ctx, port, &pa))
+		return -1;
+	for (int i = 0; i < pa.gid_tbl_len; i++) {
+		if (ibv_query_gid_ex(ctx, port, (uint32_t)i, &e, 0))
+			continue;
+		if (e.gid_type == IBV_GID_TYPE_ROCE_V2 &&
+		    !memcmp(e.gid.raw, v4_mapped, sizeof(v4_mapped)))
+			return i;
+	}
+	return -1;
+}

@@ -50,4 +50,12 @@ enum ibv_mtu sod_mtu_from_bytes(long bytes);
 /* Bytes for an ibv_mtu value, or 0 if unknown. */
 int sod_mtu_to_bytes(enum ibv_mtu mtu);
 
+/*
+ * Index of the first RoCE v2 GID of @port that holds an IPv4 address
+ * (::ffff:a.b.c.d): the GID the test programs address each other by.
+ * -1 if the table has none (yet: the core fills it from the netdev's
+ * addresses).
+ */
+int sod_roce_v2_ipv4_gid(struct ibv_context *ctx, uint8_t port);
+
 #endif /* SOD_COMMON_H */

@@ -131,20 +131,6 @@ static long check(const char *p, size_t len, int w, uint64_t round, int kind)
 	return -1;
 }
 
-static int find_gid(void)
-{
-	struct ibv_gid_entry e;
-
-	for (unsigned int i = 0; i < 32; i++) {
-		if (ibv_query_gid_ex(ctx, IB_PORT, i, &e, 0))
-			continue;
-		if (e.gid_type == IBV_GID_TYPE_ROCE_V2 && e.gid.raw[10] == 0xff &&
-		    e.gid.raw[11] == 0xff && !e.gid.raw[0])
-			return (int)i;
-	}
-	return -1;
-}
-
 static struct ibv_qp *make_qp(struct ibv_cq *cq)
 {
 	struct ibv_qp_init_attr ia = {
@@ -527,7 +513,7 @@ int main(int argc, char **argv)
 		return SOD_EXIT_FAIL;
 	}
 	if (gid_index < 0)
-		gid_index = find_gid();
+		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
 	if (gid_index < 0 || ibv_query_gid(ctx, IB_PORT, gid_index, &gid)) {
 		sod_err("no RoCE v2 IPv4 GID");
 		return SOD_EXIT_USAGE;

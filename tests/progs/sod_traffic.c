@@ -502,38 +502,6 @@ static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
 
 /* ------------------------------------------------------------ device */
 
-static int find_gid_index(void)
-{
-	char path[256], type[64];
-	union ibv_gid g;
-
-	for (int i = 0; i < 256; i++) {
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
-			 o.dev, IB_PORT, i);
-		f = fopen(path, "r");
-		if (!f) {
-			if (errno == ENOENT)
-				break;
-			continue;
-		}
-		n = fread(type, 1, sizeof(type) - 1, f);
-		fclose(f);
-		type[n] = '\0';
-		if (strncmp(type, "RoCE v2", 7) != 0)
-			continue;
-		if (ibv_query_gid(ctx, IB_PORT, i, &g))
-			continue;
-		/* ::ffff:a.b.c.d */
-		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-			return i;
-	}
-	return -1;
-}
-
 static void setup_device(void)
 {
 	struct ibv_port_attr pa;
@@ -550,7 +518,7 @@ static void setup_device(void)
 	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
 	gid_index = (int)o.gid_index;
 	if (gid_index < 0) {
-		gid_index = find_gid_index();
+		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
 		if (gid_index < 0)
 			die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
 	}

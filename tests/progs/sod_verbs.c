@@ -2018,37 +2018,6 @@ static void parse_only(const char *s)
 	sod_usage_error(usage, "invalid --only '%s': no sub-test", s);
 }
 
-static int find_gid_index(void)
-{
-	char path[256], type[64];
-	union ibv_gid g;
-
-	for (int i = 0; i < 256; i++) {
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
-			 dev_name, IB_PORT, i);
-		f = fopen(path, "r");
-		if (!f) {
-			if (errno == ENOENT)
-				break;
-			continue;
-		}
-		n = fread(type, 1, sizeof(type) - 1, f);
-		fclose(f);
-		type[n] = '\0';
-		if (strncmp(type, "RoCE v2", 7) != 0)
-			continue;
-		if (ibv_query_gid(ctx, IB_PORT, i, &g))
-			continue;
-		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-			return i;
-	}
-	return -1;
-}
-
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -2123,7 +2092,7 @@ int main(int argc, char **argv)
 		return SOD_EXIT_USAGE;
 	}
 	if (gid_index < 0)
-		gid_index = find_gid_index();
+		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
 	if (gid_index < 0) {
 		sod_err("%s has no RoCE v2 GID with an IPv4 address", dev_name);
 		return SOD_EXIT_USAGE;

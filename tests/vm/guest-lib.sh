@@ -6,6 +6,10 @@
 # Results go to $SOFTODP_OUT/results, one per line:
 #   PASS name | FAIL name: reason | SKIP name: reason
 # (a name may contain spaces, not newlines; ": " separates the reason).
+# T_PREFIX, if set, is put before every name (a case run inside another,
+# e.g. by debug-basics.sh, says whose results they are).
+# t_check also notes how long each check took in $SOFTODP_OUT/times
+# ("SECONDS name" per line), to see where a slow case spends its time.
 
 : "${SOFTODP_OUT:?guest-lib.sh: SOFTODP_OUT is not set (not inside a run-vm.sh guest?)}"
 _T_RESULTS=$SOFTODP_OUT/results
@@ -16,7 +20,7 @@ _t_line() { # one line: newlines and tabs become spaces
 }
 _t_record() { # _t_record STATUS NAME [REASON]
 	local line
-	line="$1 $(_t_line "$2")"
+	line="$1 $(_t_line "${T_PREFIX:-}$2")"
 	[ $# -lt 3 ] || line+=": $(_t_line "$3")"
 	echo "$line" >>"$_T_RESULTS"
 	echo "$line"
@@ -34,11 +38,15 @@ t_skip() { _t_record SKIP "$1" "${2:-skipped}"; }
 # shown.  Returns CMD's status, so under `set -e` a failing check stops the
 # script (append `|| true` to go on).
 t_check() {
-	local name=$1 out rc last
+	local name=$1 out rc last t0 t1
 	shift
 	out=$(mktemp /tmp/t_check.XXXXXX)
 	rc=0
+	t0=$(_t_now_us)
 	"$@" >"$out" 2>&1 </dev/null || rc=$?
+	t1=$(_t_now_us)
+	printf '%d.%01d %s\n' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 100000 % 10)) \
+		"$(_t_line "${T_PREFIX:-}$name")" >>"$SOFTODP_OUT/times"
 	if [ $rc -eq 0 ]; then
 		t_pass "$name"
 	else

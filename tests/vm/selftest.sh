@@ -2,12 +2,14 @@
 # Self-test of the VM harness (tests/vm/run-vm.sh) from the host.
 #
 #   tests/vm/selftest.sh [--kver KVER] [--build DIR] [--cases A,B,...]
+#                        [--serial]
 #
 # Cases: clean-run script-exit-status kernel-warning two-vms timeout
 # boot-hang (the default set), and, for a debug kernel, planted-uaf
 # planted-sleep planted-leak: a test-only module commits a use-after-free,
 # a sleep under a spinlock or a leak, and the run must fail on KASAN's, the
-# atomic-sleep check's or kmemleak's report (two of these run at a time).
+# atomic-sleep check's or kmemleak's report (two of these run at a time;
+# one at a time with --serial, for a caller that runs other VMs beside).
 #
 # Prints one "PASS name" / "FAIL name: reason" / "SKIP name: reason" line
 # per case and exits non-zero if any case failed.  Each failing case checks
@@ -23,13 +25,15 @@ st=$vmdir/selftest
 kver=
 build=${SOFTODP_BUILD:-${BUILD:-$src/build}}
 cases=clean-run,script-exit-status,kernel-warning,two-vms,timeout,boot-hang
+serial=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--serial) serial=1; shift ;;
 	--kver) kver=${2:?}; shift 2 ;;
 	--build) build=${2:?}; shift 2 ;;
 	--cases) cases=${2:?}; shift 2 ;;
 	*)
-		echo "usage: $0 [--kver KVER] [--build DIR] [--cases A,B,...]" >&2
+		echo "usage: $0 [--kver KVER] [--build DIR] [--cases A,B,...] [--serial]" >&2
 		exit 2
 		;;
 	esac
@@ -72,6 +76,25 @@ run() {
 	mv "$out/$c/run.log.tmp" "$out/$c/run.log"
 }
 has() { grep -qE -- "$2" "$out/$1/run.log"; }
+# expect_failure CASE WHY-REGEX WHAT [OTHER-REGEX]: judge a run (status in
+# rc) that must fail.  Returns 0 if run-vm.sh exited non-zero, printed
+# WHY-REGEX and not OTHER-REGEX (other failures); else records the case's
+# FAIL (WHAT says what the failure should have been), shows the run's
+# output and returns 1.
+expect_failure() {
+	local c=$1
+	if [ "$rc" -eq 0 ]; then
+		fail "$c" "run-vm.sh exited 0"
+	elif ! has "$c" "$2"; then
+		fail "$c" "run-vm.sh failed, but not $3"
+	elif [ -n "${4:-}" ] && has "$c" "$4"; then
+		fail "$c" "run-vm.sh reported other failures too"
+	else
+		return 0
+	fi
+	show "$out/$c/run.log"
+	return 1
+}
 boot_time() { sed -nE 's/.*vm0: [A-Z]+ +boot-to-script ([0-9.]+) s.*/\1/p' "$out/$1/run.log" | head -n 1; }
 
 # (d) in the background: a script that hangs must fail by timeout.
@@ -126,6 +149,11 @@ planted_start() {
 		echo "fail: building sod_warn.ko failed (see $out/kmod-build.log)" >"$out/$c.rc"
 		return 0
 	fi
+	if [ $serial = 1 ]; then
+		run "$c" --script "$st/$2" --timeout "$slow_timeout"
+		echo "$rc" >"$out/$c.rc"
+		return 0
+	fi
 	(run "$c" --script "$st/$2" --timeout "$slow_timeout" && echo "$rc" >"$out/$c.rc") &
 	planted_pids+=($!)
 }
@@ -141,17 +169,10 @@ planted_check() {
 	fail:*) fail "$c" "${r#fail: }"; return 0 ;;
 	esac
 	rc=$r
-	if [ "$rc" -eq 0 ]; then
-		fail "$c" "run-vm.sh exited 0"
-		show "$out/$c/run.log"
-	elif ! has "$c" 'vm0: FAIL.*kernel report'; then
-		fail "$c" "run-vm.sh failed, but not for a kernel report"
-		show "$out/$c/run.log"
-	elif ! has "$c" "$2"; then
+	expect_failure "$c" 'vm0: FAIL.*kernel report' "for a kernel report" \
+		'vm0: FAIL .*(guest script exited|timeout after|no exit status)' || return 0
+	if ! has "$c" "$2"; then
 		fail "$c" "run-vm.sh did not print the expected report ($2)"
-		show "$out/$c/run.log"
-	elif has "$c" 'vm0: FAIL .*(guest script exited|timeout after|no exit status)'; then
-		fail "$c" "run-vm.sh reported other failures too"
 		show "$out/$c/run.log"
 	else
 		pass "$c"
@@ -192,17 +213,8 @@ fi
 c="script-exit-status"
 if want $c; then
 run $c --script "$st/exit3.sh"
-if [ $rc -eq 0 ]; then
-	fail $c "run-vm.sh exited 0"
-elif ! has $c 'vm0: FAIL.*guest script exited 3'; then
-	fail $c "run-vm.sh failed, but not for the exit status"
-	show "$out/$c/run.log"
-elif has $c 'kernel report in|timeout after|no exit status'; then
-	fail $c "run-vm.sh reported other failures too"
-	show "$out/$c/run.log"
-else
-	pass $c
-fi
+expect_failure $c 'vm0: FAIL.*guest script exited 3' "for the exit status" \
+	'kernel report in|timeout after|no exit status' && pass $c
 fi
 
 # (c) a kernel warning from a test-only module.
@@ -216,17 +228,12 @@ elif ! build_kmod; then
 	tail -n 20 "$out/kmod-build.log" | sed 's/^/    | /'
 else
 	run $c --script "$st/warn.sh"
-	if [ $rc -eq 0 ]; then
-		fail $c "run-vm.sh exited 0"
-		show "$out/$c/run.log"
-	elif ! has $c 'vm0: FAIL.*kernel report'; then
-		fail $c "run-vm.sh failed, but not for a kernel report"
-		show "$out/$c/run.log"
+	# (the guest script exits 0: only the report may fail the run)
+	if ! expect_failure $c 'vm0: FAIL.*kernel report' "for a kernel report" \
+		'guest script exited|timeout after|no exit status'; then
+		:
 	elif ! has $c 'WARNING:.*sod_warn'; then
 		fail $c "run-vm.sh did not print the WARNING line"
-		show "$out/$c/run.log"
-	elif has $c 'guest script exited|timeout after|no exit status'; then
-		fail $c "run-vm.sh reported other failures too (the guest script should exit 0)"
 		show "$out/$c/run.log"
 	else
 		pass $c
@@ -271,12 +278,8 @@ rc=$(cat "$out/timeout.rc" 2>/dev/null || echo 0)
 rm -f "$out/timeout.rc"
 if [ ! -f "$out/$c/run.log" ]; then
 	fail $c "no output from run-vm.sh"
-elif [ "$rc" -eq 0 ]; then
-	fail $c "run-vm.sh exited 0"
-	show "$out/$c/run.log"
-elif ! has $c 'vm0: FAIL.*timeout after 30 s'; then
-	fail $c "run-vm.sh failed, but not by timeout"
-	show "$out/$c/run.log"
+elif ! expect_failure $c 'vm0: FAIL.*timeout after 30 s' "by timeout"; then
+	:
 elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
 	fail $c "QEMU still running after run-vm.sh returned"
 else
@@ -293,16 +296,12 @@ rc=$(cat "$out/boot-hang.rc" 2>/dev/null || echo 0)
 rm -f "$out/boot-hang.rc"
 if [ ! -f "$out/$c/run.log" ]; then
 	fail $c "no output from run-vm.sh"
-elif [ "$rc" -eq 0 ]; then
-	fail $c "run-vm.sh exited 0"
-	show "$out/$c/run.log"
+elif ! expect_failure $c 'vm0: FAIL.*did not start the guest script' "by a boot hang" \
+	'timeout after 120 s'; then
+	:
 elif ! has $c '^run-vm: RETRY selftest-boot-hang' ||
-	! has $c 'vm0: FAIL.*did not start the guest script' ||
 	[ ! -s "$out/$c/console-vm0.try1.log" ]; then
-	fail $c "run-vm.sh failed, but not by a retried boot hang"
-	show "$out/$c/run.log"
-elif has $c 'timeout after 120 s'; then
-	fail $c "the hung boot ran into the run's timeout"
+	fail $c "run-vm.sh failed by a boot hang, but did not retry it"
 	show "$out/$c/run.log"
 elif pgrep -f "$out/$c/console-vm0.log" >/dev/null; then
 	fail $c "QEMU still running after run-vm.sh returned"

@@ -8,6 +8,8 @@
 #                                               the host's environment in)
 #   environment          SOD_TRAFFIC_DEV=softodp|rxe
 #   default              softodp
+# A comma list gives each VM its own kind, VM 0 first: sod.dev=softodp,rxe
+# makes VM 0 softodp and VM 1 rxe (interoperability).
 #
 #   traffic_setup [NETDEV_MTU]   load the device kind, create $TDEV on eth0,
 #                                set eth0's MTU, wait for the port and the
@@ -15,7 +17,8 @@
 #                                and TGID (that GID's index)
 #   traffic_loop NAME ARGS...    sod_traffic server + client on $TDEV over
 #                                127.0.0.1 (ARGS go to both)
-#   traffic_2vm NAME ARGS...     VM 0 serves, VM 1 is the client (ARGS to both)
+#   traffic_2vm NAME ARGS...     VM 0 serves, VM 1 is the client (ARGS to both);
+#                                TRAFFIC_SERVER_VM=1 swaps the roles
 #   run_pair NAME SERVER_CMD -- CLIENT_CMD   generic: both must exit 0
 
 SOD_TRAFFIC_DEV=${SOD_TRAFFIC_DEV:-softodp}
@@ -23,6 +26,11 @@ for _a in $(</proc/cmdline); do
 	case $_a in sod.dev=*) SOD_TRAFFIC_DEV=${_a#sod.dev=} ;; esac
 done
 unset _a
+if [[ $SOD_TRAFFIC_DEV == *,* ]]; then
+	IFS=, read -r -a _k <<<"$SOD_TRAFFIC_DEV"
+	SOD_TRAFFIC_DEV=${_k[$SOFTODP_VM_INDEX]:-}
+	unset _k
+fi
 TRAFFIC_PROG=$SOFTODP_BUILD/tests/progs/sod_traffic
 TRAFFIC_PORT=${TRAFFIC_PORT:-18600}	# traffic_loop: one more per call
 TRAFFIC_2VM_PORT=18700			# traffic_2vm: same sequence in both VMs
@@ -110,14 +118,14 @@ traffic_loop() {
 		"$TRAFFIC_PROG" --dev "$TDEV" --client 127.0.0.1 --port "$TRAFFIC_PORT" "$@"
 }
 
-# traffic_2vm NAME ARGS...: sod_traffic between the VMs (server on VM 0).
-# Both VMs must call it in the same order.
+# traffic_2vm NAME ARGS...: sod_traffic between the VMs (server on VM
+# TRAFFIC_SERVER_VM, default 0).  Both VMs must call it in the same order.
 traffic_2vm() {
 	local name=$1 rc=0 log
 	shift
 	TRAFFIC_2VM_PORT=$((TRAFFIC_2VM_PORT + 1))
 	log=$SOFTODP_OUT/$name.log
-	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
+	if [ "$SOFTODP_VM_INDEX" = "${TRAFFIC_SERVER_VM:-0}" ]; then
 		"$TRAFFIC_PROG" --dev "$TDEV" --server --port "$TRAFFIC_2VM_PORT" "$@" >"$log" 2>&1 &
 		local spid=$!
 		wait_for 30 traffic_listening "$TRAFFIC_2VM_PORT" ||

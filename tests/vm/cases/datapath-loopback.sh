@@ -5,6 +5,8 @@
 # over an SRQ, then every error completion case.  The larger matrix (1 MiB,
 # MTU 4096) and the two-VM cases run in the stock tier (traffic-*.sh).  Module unload afterwards proves nothing leaked a reference.
 # vms: 1
+# cost: 16
+# cost-debug: 260
 # timeout: 300
 # timeout-debug: 1200
 set -u

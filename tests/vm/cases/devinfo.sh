@@ -3,6 +3,9 @@
 # active MTU following the netdev, provider matching after a rename, and
 # the provider loaded from its installed location.
 # vms: 1
+# cost: 25
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
 # timeout: 300
 # timeout-debug: 900
 set -u

@@ -3,7 +3,8 @@
 # module softodp_kunit.ko exists only for kernels with KUnit: the debug
 # kernel.  Each KUnit test case becomes one result.
 # vms: 1
-# tiers: debug
+# tiers: none
+# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
 # timeout: 300
 # timeout-debug: 900
 set -u

@@ -7,6 +7,8 @@
 # Every byte and every atomic result is checked; afterwards the device's
 # ODP counters must show faults and invalidations, and softodp must unload.
 # vms: 1
+# cost: 74
+# cost-debug: 270
 # timeout: 300
 # timeout-debug: 900
 set -u

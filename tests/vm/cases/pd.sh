@@ -2,6 +2,9 @@
 # Protection domains from userspace: alloc/dealloc loops over several
 # contexts, many PDs held at once, and a process killed while holding PDs.
 # vms: 1
+# cost: 14
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
 # timeout: 300
 # timeout-debug: 900
 set -u
@@ -11,8 +14,12 @@ set -u
 sod_load || { t_fail "insmod softodp" "load failed"; exit 1; }
 rdma link add softodp0 type softodp netdev eth0 || { t_fail "link add" "failed"; exit 1; }
 
+# The debug kernel (KASAN) runs each verb 10-20x slower: fewer rounds there
+# (it is there to check the paths, not to repeat them).
+iters=5000
+[[ $KVER != *-softodp-dbg ]] || iters=1000
 t_check "PD alloc/dealloc loop, 4 contexts" \
-	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters 5000 --contexts 4
+	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters $iters --contexts 4
 t_check "PD loop again (numbers reused cleanly)" \
 	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters 1000 --contexts 1
 

@@ -5,6 +5,7 @@
 # Each must exit 0 on both sides and print its results line.
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 2
+# cost: 70
 # timeout: 240
 # tiers: stock
 set -u

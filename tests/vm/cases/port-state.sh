@@ -3,6 +3,9 @@
 # port between ACTIVE and DOWN with the matching async events, and the
 # device disappears when its netdev is unregistered.
 # vms: 1
+# cost: 31
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
 # timeout: 300
 # timeout-debug: 900
 set -u

@@ -7,6 +7,7 @@
 # data validated), ucmatose (RC), udaddy (UD), rdma_server/rdma_client.
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 2
+# cost: 73
 # timeout: 240
 # tiers: stock
 set -u

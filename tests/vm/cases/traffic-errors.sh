@@ -14,6 +14,7 @@
 # rxe's post_recv does not enter the kernel): with rxe they are run apart
 # and reported as SKIP with what rxe did.
 # vms: 2
+# cost: 31
 # timeout: 240
 # tiers: stock
 set -u

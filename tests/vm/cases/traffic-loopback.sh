@@ -6,6 +6,7 @@
 # 9000), and with an SRQ shared by two QPs.
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 1
+# cost: 28
 # timeout: 240
 # tiers: stock
 set -u

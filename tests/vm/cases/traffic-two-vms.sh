@@ -5,6 +5,7 @@
 # shared by two QPs.
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 2
+# cost: 36
 # timeout: 240
 # tiers: stock
 set -u

@@ -2,6 +2,9 @@
 # Two VMs on one Ethernet link, each with a softodp device: the link works
 # (IPv4 and IPv6 ping) and each device's GID table holds its own addresses.
 # vms: 2
+# cost: 29
+# tiers: stock
+# tier-note: nothing here (ping, GID table) touches memory registration, QPs or the receive path; the debug tier boots two VMs for this no more
 # timeout: 300
 # timeout-debug: 900
 set -u

@@ -10,6 +10,8 @@
 # becomes one result here.  Module unload afterwards proves nothing leaked
 # a reference.
 # vms: 1
+# cost: 21
+# cost-debug: 245
 # timeout: 300
 # timeout-debug: 1500
 set -u
