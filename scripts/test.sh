@@ -157,23 +157,37 @@ run_case() {
 	local tier=$1 kver=$2 name=$3 c=$4 out=$res/vm-$1/$3 rc=0
 	mkdir -p "$out"
 	"$src/tests/vm/run-vm.sh" --vms "$(case_opt "$c" vms 1)" \
+		--numa "$(case_opt "$c" numa 0)" \
 		--timeout "$(case_opt "$c" "timeout-$tier" "$(case_opt "$c" timeout 300)")" \
 		--kver "$kver" --script "$c" --outdir "$out" \
 		--name "$tier-$name" >"$out/run.log" 2>&1 || rc=$?
 	echo "$rc" >"$out/rc"
 }
 
-# run_cases TIER KVER PREFIX: every VM case of the tier, on that kernel,
-# SOFTODP_VM_JOBS at a time (default: one per CPU; each VM has one vCPU).
+# run_cases TIER KVER PREFIX [FIRST-JOB...]: every VM case of the tier, on
+# that kernel, SOFTODP_VM_JOBS at a time (default: one per CPU; each VM has
+# one vCPU).  FIRST-JOB, a command that runs one VM at a time, takes the
+# first of those places (the debug tier's harness self-test).
+# The longest cases start first (a case's header "# cost-TIER: SECONDS",
+# else "# cost:", else 60: its measured duration), so that the tier does not
+# end with one long case running alone.
 run_cases() {
 	local tier=$1 kver=$2 prefix=$3 jobs=${SOFTODP_VM_JOBS:-$(nproc)}
-	local c name out r vm names=() running=0
-	for c in "$src"/tests/vm/cases/*.sh; do
+	local c name out r vm names=() running=0 cases
+	shift 3
+	if [ $# -gt 0 ]; then
+		"$@" &
+		running=1
+	fi
+	mapfile -t cases < <(for c in "$src"/tests/vm/cases/*.sh; do
+		echo "$(case_opt "$c" "cost-$tier" "$(case_opt "$c" cost 60)") $c"
+	done | sort -s -k1,1nr | cut -d' ' -f2-)
+	for c in "${cases[@]}"; do
 		name=$(basename "$c" .sh)
 		case $name in _*) continue ;; esac
 		wanted "${prefix}vm:$name" || continue
 		if [[ " $(case_opt "$c" tiers "stock debug") " != *" $tier "* ]]; then
-			record SKIP "${prefix}vm:$name" "not run in the $tier tier (case header: tiers: $(case_opt "$c" tiers ""))"
+			record SKIP "${prefix}vm:$name" "not run in the $tier tier (case header: tiers: $(case_opt "$c" tiers "")$(case_opt "$c" tier-note "" | sed 's/^./; &/'))"
 			continue
 		fi
 		if [ "$running" -ge "$jobs" ]; then
@@ -203,12 +217,12 @@ run_cases() {
 	done
 }
 
-# selftest TIER KVER PREFIX [CASES]: the VM harness's self-test.
+# selftest TIER KVER PREFIX [CASES [OPTION]]: the VM harness's self-test.
 selftest() {
 	local tier=$1 kver=$2 prefix=$3 rc=0 log=$res/harness-$1.log
 	wanted "${prefix}harness:" || return 0
-	step "$tier VM harness self-test"
-	"$src/tests/vm/selftest.sh" --kver "$kver" ${4:+--cases "$4"} >"$log" 2>&1 || rc=$?
+	step "$tier VM harness self-test (started)"
+	"$src/tests/vm/selftest.sh" --kver "$kver" ${4:+--cases "$4"} ${5:-} >"$log" 2>&1 || rc=$?
 	import_results "${prefix}harness:" "$log"
 	[ $rc -eq 0 ] || grep -q '^FAIL ' "$log" ||
 		record FAIL "${prefix}harness:selftest" "exit $rc (see $log)"
@@ -218,8 +232,11 @@ selftest stock "$KVER" ""
 run_cases stock "$KVER" ""
 
 if [ -n "$DBG_KVER" ]; then
-	selftest debug "$DBG_KVER" debug: clean-run,planted-uaf,planted-sleep,planted-leak
-	run_cases debug "$DBG_KVER" debug:
+	# The planted bugs, one VM at a time beside the cases (every debug case
+	# is a clean run of the debug kernel: the stock tier's clean-run case
+	# covers the harness's side).
+	run_cases debug "$DBG_KVER" debug: \
+		selftest debug "$DBG_KVER" debug: planted-uaf,planted-sleep,planted-leak --serial
 else
 	record SKIP "debug:tier" "debug tier skipped: $dbg_why"
 fi

@@ -2,8 +2,8 @@
 /*
  * sod_failnth: make every kernel allocation of one operation fail in turn.
  *
- *   sod_failnth --op newlink --ndev ETH [--max N]
- *   sod_failnth --op OP --dev NAME [--max N]
+ *   sod_failnth --op newlink --ndev ETH [--max N] [--first F --every E]
+ *   sod_failnth --op OP --dev NAME [--max N] [--first F --every E]
  *
  * OP is ucontext (ibv_open_device), pd (ibv_alloc_pd), cq (ibv_create_cq),
  * qp-rc, qp-ud (ibv_create_qp with its own receive queue), qp-srq (an RC
@@ -18,7 +18,9 @@
  * allocations): writing N makes the N-th fault-injectable call of this
  * thread fail.  For N = 1, 2, ... the operation runs once with the N-th
  * allocation failing, until a run completes without the fault being
- * reached: then every allocation of the path has been failed once.
+ * reached: then every allocation of the path has been failed once.  With
+ * --first F --every E only points 1..F and then every E-th point are failed
+ * (F+E, F+2E, ...): a sample, for paths with hundreds of points.
  *
  * Each failed run must report an allocation errno (NULL + errno, or the
  * verb's return value; no success with a half-made object, no hang), must
@@ -58,13 +60,15 @@
 #define MR_LEN		(3 * 4096)
 
 static const char usage[] =
-	"--op OP (--dev NAME | --ndev ETH) [--max N]\n"
+	"--op OP (--dev NAME | --ndev ETH) [--max N] [--first F --every E]\n"
 	"  --op OP     operation whose allocations fail in turn: newlink (needs\n"
 	"              --ndev), or with --dev: ucontext, pd, cq, qp-rc, qp-ud,\n"
 	"              qp-srq, srq, mr, ah\n"
 	"  --dev NAME  RDMA device to use\n"
 	"  --ndev ETH  netdev for newlink (device sodfail0 is made and deleted)\n"
-	"  --max N     give up after N runs (default 2000)\n";
+	"  --max N     give up after N runs (default 2000)\n"
+	"  --first F   fail points 1..F, then only every E-th point (--every E)\n"
+	"  --every E   (with --first) the step after point F (default 1: all)\n";
 
 static int failnth_fd = -1;
 /* Whether the fault armed for the last run was actually injected. */
@@ -677,41 +681,6 @@ static const struct op_desc op_descs[] = {
 	{ "ah", op_ah, ah_works, NEED_CTX | NEED_PD | NEED_GID },
 };
 
-/* The first RoCE v2 GID of port 1 that holds an IPv4 address, or -1. */
-static int find_gid_index(struct op_ctx *o)
-{
-	char path[256], type[64];
-	union ibv_gid g;
-
-	for (int i = 0; i < 256; i++) {
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
-			 o->dev, IB_PORT, i);
-		f = fopen(path, "r");
-		if (!f) {
-			if (errno == ENOENT)
-				break;
-			continue;
-		}
-		n = fread(type, 1, sizeof(type) - 1, f);
-		fclose(f);
-		type[n] = '\0';
-		if (strncmp(type, "RoCE v2", 7) != 0)
-			continue;
-		if (ibv_query_gid(o->ctx, IB_PORT, i, &g))
-			continue;
-		/* ::ffff:a.b.c.d */
-		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
-			o->gid = g;
-			return i;
-		}
-	}
-	return -1;
-}
-
 /* Make what the operation needs, without injection; exits on failure. */
 static void setup(struct op_ctx *o, unsigned int needs)
 {
@@ -746,8 +715,9 @@ static void setup(struct op_ctx *o, unsigned int needs)
 		memset(o->buf, 0x5a, MR_BUF_LEN);
 	}
 	if (needs & NEED_GID) {
-		o->gid_index = find_gid_index(o);
-		if (o->gid_index < 0) {
+		o->gid_index = sod_roce_v2_ipv4_gid(o->ctx, IB_PORT);
+		if (o->gid_index < 0 ||
+		    ibv_query_gid(o->ctx, IB_PORT, o->gid_index, &o->gid)) {
 			sod_err("%s has no RoCE v2 GID with an IPv4 address",
 				o->dev);
 			exit(SOD_EXIT_USAGE);
@@ -801,12 +771,15 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "ndev", required_argument, NULL, 'n' },
 		{ "max", required_argument, NULL, 'm' },
+		{ "first", required_argument, NULL, 'f' },
+		{ "every", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct op_ctx o = { .nl = -1, .first_num = -1 };
 	const struct op_desc *d = NULL;
-	long max = 2000, n, failed = 0;
+	long max = 2000, n, failed = 0, runs = 0, first = 0, every = 1;
+	bool done = false;
 	/* How often each errno came back, for the summary. */
 	long errs[256] = { 0 };
 	int c;
@@ -832,6 +805,14 @@ int main(int argc, char **argv)
 			if (!sod_parse_long(optarg, 1, 1000000, &max))
 				sod_usage_error(usage, "invalid --max '%s'", optarg);
 			break;
+		case 'f':
+			if (!sod_parse_long(optarg, 1, 1000000, &first))
+				sod_usage_error(usage, "invalid --first '%s'", optarg);
+			break;
+		case 'e':
+			if (!sod_parse_long(optarg, 1, 1000000, &every))
+				sod_usage_error(usage, "invalid --every '%s'", optarg);
+			break;
 		case 'h':
 			printf("Usage: %s %s", sod_prog, usage);
 			return SOD_EXIT_OK;
@@ -844,6 +825,8 @@ int main(int argc, char **argv)
 		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!d)
 		sod_usage_error(usage, "--op is required");
+	if (every > 1 && !first)
+		sod_usage_error(usage, "--every needs --first");
 	if (d->run == op_newlink && (!o.ndev || o.dev))
 		sod_usage_error(usage, "--op newlink needs --ndev (and no --dev)");
 	if (d->run != op_newlink && (!o.dev || o.ndev))
@@ -871,9 +854,10 @@ int main(int argc, char **argv)
 		return SOD_EXIT_FAIL;
 	}
 
-	for (n = 1; n <= max; n++) {
+	for (n = 1; runs < max; n += (first && n >= first) ? every : 1) {
 		int err = d->run(&o, n);
 
+		runs++;
 		/*
 		 * A run that failed must fail with an allocation-type errno.
 		 * A run that succeeded although the fault was injected had a
@@ -896,10 +880,12 @@ int main(int argc, char **argv)
 			sod_err("run %ld: device broken after the run", n);
 			return SOD_EXIT_FAIL;
 		}
-		if (!err && !failnth_last_injected)
+		if (!err && !failnth_last_injected) {
+			done = true;
 			break;
+		}
 	}
-	if (n > max) {
+	if (!done) {
 		sod_err("still reaching new fault points after %ld runs", max);
 		return SOD_EXIT_FAIL;
 	}
@@ -907,8 +893,9 @@ int main(int argc, char **argv)
 		sod_err("device broken after the sweep");
 		return SOD_EXIT_FAIL;
 	}
-	printf("%s: --op %s: %ld fault points, %ld runs failed cleanly, %ld absorbed\n",
-	       sod_prog, d->name, n - 1, failed, n - 1 - failed);
+	printf("%s: --op %s: %s%ld fault points, %ld runs with a fault: %ld failed cleanly, %ld absorbed\n",
+	       sod_prog, d->name, every > 1 && n > first ? "sampled, up to " : "",
+	       n - 1, runs - 1, failed, runs - 1 - failed);
 	for (int e = 1; e < 256; e++)
 		if (errs[e])
 			printf("%s:   %s: %ld\n", sod_prog, strerror(e), errs[e]);
