@@ -12,8 +12,9 @@
 #               case in tests/vm/cases/.
 #   debug tier  the debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault
 #               injection, KUnit; scripts/debug-kernel.sh provides it):
-#               the harness's planted-bug self-test, then every case whose
-#               header does not say "# tiers: stock".  Results are prefixed
+#               the harness's planted-bug self-test (one VM with a
+#               use-after-free, a sleep under a spinlock and a leak) beside
+#               every case whose header lists the tier (default: both).  Results are prefixed
 #               "debug:".  Without a debug kernel the tier is skipped, and
 #               the summary says so.
 #
@@ -232,11 +233,11 @@ selftest stock "$KVER" ""
 run_cases stock "$KVER" ""
 
 if [ -n "$DBG_KVER" ]; then
-	# The planted bugs, one VM at a time beside the cases (every debug case
-	# is a clean run of the debug kernel: the stock tier's clean-run case
-	# covers the harness's side).
+	# The planted bugs, all three in one VM, beside the cases (every debug
+	# case is a clean run of the debug kernel: the stock tier's clean-run
+	# case covers the harness's side).
 	run_cases debug "$DBG_KVER" debug: \
-		selftest debug "$DBG_KVER" debug: planted-uaf,planted-sleep,planted-leak --serial
+		selftest debug "$DBG_KVER" debug: planted-all --serial
 else
 	record SKIP "debug:tier" "debug tier skipped: $dbg_why"
 fi

@@ -5,6 +5,8 @@
 # over an SRQ, then every error completion case.  The larger matrix (1 MiB,
 # MTU 4096) and the two-VM cases run in the stock tier (traffic-*.sh).  Module unload afterwards proves nothing leaked a reference.
 # vms: 1
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-datapath.sh (one debug VM for several cases)
 # cost: 16
 # cost-debug: 260
 # timeout: 300

@@ -6,6 +6,8 @@
 # carries verified traffic, and link delete + rmmod succeed (no reference
 # leaked).  The log scan (and kmemleak on the debug kernel) judge the rest.
 # vms: 1
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-datapath.sh (one debug VM for several cases)
 # cost: 19
 # cost-debug: 300
 # timeout: 300

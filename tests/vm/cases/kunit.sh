@@ -4,7 +4,7 @@
 # kernel.  Each KUnit test case becomes one result.
 # vms: 1
 # tiers: none
-# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
+# tier-note: the debug tier runs it inside debug-basics.sh (one debug VM for several cases)
 # timeout: 300
 # timeout-debug: 900
 set -u

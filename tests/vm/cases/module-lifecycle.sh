@@ -2,6 +2,8 @@
 # Module load/unload, `rdma link` add/delete (100 cycles), the UDP port's
 # life cycle, refusals, rmmod with devices present, network namespaces.
 # vms: 1
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-basics.sh (one debug VM for several cases)
 # cost: 46
 # cost-debug: 340
 # timeout: 300

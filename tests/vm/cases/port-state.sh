@@ -5,7 +5,7 @@
 # vms: 1
 # cost: 31
 # tiers: stock
-# tier-note: the debug tier runs it inside debug-basics.sh (one VM for the light cases)
+# tier-note: the debug tier runs it inside debug-basics.sh (one debug VM for several cases)
 # timeout: 300
 # timeout-debug: 900
 set -u

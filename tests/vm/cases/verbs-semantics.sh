@@ -10,6 +10,8 @@
 # becomes one result here.  Module unload afterwards proves nothing leaked
 # a reference.
 # vms: 1
+# tiers: stock
+# tier-note: the debug tier runs it inside debug-datapath.sh (one debug VM for several cases)
 # cost: 21
 # cost-debug: 245
 # timeout: 300
