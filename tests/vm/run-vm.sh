@@ -109,6 +109,10 @@ fi
 # get the remainder); 0 or 1: no NUMA topology (the default).
 [[ $numa =~ ^[0-9]+$ ]] && [ "$numa" -le "$mem" ] || die "--numa must be a number of nodes"
 if [ $dbg = 1 ]; then append="acpi=off${append:+ $append}"; fi
+# no_timer_check: on a host busy with other VMs the emulated 8254 can miss
+# the kernel's early IO-APIC timer check, which then panics ("IO-APIC +
+# timer doesn't work!", seen with the debug kernel at load 8 on 2 CPUs).
+append="no_timer_check${append:+ $append}"
 # Boot to the guest script: about 5 s on the stock kernel, 45-85 s on the
 # debug kernel (up to 210 s seen on a host busy with other VMs).
 # A booting kernel prints all the time (the longest pause seen before the
