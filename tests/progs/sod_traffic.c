@@ -75,6 +75,8 @@ static const char usage[] =
 	"  --rd-atomic N      max_rd_atomic and max_dest_rd_atomic of the RC QPs\n"
 	"                     (1..255, default 4; checked against the device caps\n"
 	"                     and read back with ibv_query_qp)\n"
+	"  --qp-timeout N     RC local ACK timeout exponent (4.096 us x 2^N,\n"
+	"                     1..31, default 14: 67 ms); the error cases keep theirs\n"
 	"  --burst N          rd_burst: WRs per burst (1..60, default 2 x\n"
 	"                     --rd-atomic + 3, at most 60)\n"
 	"  --check-errors     then run the error cases: bad lkey (LOC_PROT_ERR),\n"
@@ -383,12 +385,10 @@ static void fill_pattern(uint8_t *p, int op, long size, long iter)
 
 /* Check [p-GUARD, p) and [p+size, p+size+GUARD) hold pv and p[0..size) the
  * pattern.  Returns NULL if so, else a message in msg. */
-static const char *check_buf(char *msg, size_t len, const char *what,
-			     const uint8_t *p, int op, long size, long iter,
-			     bool check_before)
+static const char *check_buf_pv(char *msg, size_t len, const char *what,
+				const uint8_t *p, int op, long size, long iter,
+				bool check_before, uint8_t pv)
 {
-	uint8_t pv = poison(op, iter);
-
 	if (check_before)
 		for (long i = -GUARD; i < 0; i++)
 			if (p[i] != pv) {
@@ -412,6 +412,14 @@ static const char *check_buf(char *msg, size_t len, const char *what,
 			return msg;
 		}
 	return NULL;
+}
+
+static const char *check_buf(char *msg, size_t len, const char *what,
+			     const uint8_t *p, int op, long size, long iter,
+			     bool check_before)
+{
+	return check_buf_pv(msg, len, what, p, op, size, iter, check_before,
+			    poison(op, iter));
 }
 
 /* ------------------------------------------------------------ CQs */
@@ -593,7 +601,7 @@ struct rc_params {
 	uint8_t retry_cnt, rnr_retry, timeout, min_rnr_timer;
 };
 
-static const struct rc_params rc_default = {
+static struct rc_params rc_default = {	/* timeout: --qp-timeout */
 	.retry_cnt = 7, .rnr_retry = 7, .timeout = 14, .min_rnr_timer = 12,
 };
 
@@ -1043,8 +1051,8 @@ static void server_check_burst(const struct test *t, const char *what)
 		snprintf(w, sizeof(w), "%s slot %ld", what, k);
 		switch (burst_kind(k)) {
 		case BK_READ:
-			bad = check_buf(msg, sizeof(msg), w, p, t->op, t->size,
-					burst_iter(t->iter, k), true);
+			bad = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
+					   burst_iter(t->iter, k), true, pv);
 			if (bad)
 				fail("%s (READ source)", bad);
 			break;
@@ -1308,8 +1316,8 @@ static void client_burst(const struct test *t, const char *what)
 		snprintf(w, sizeof(w), "%s slot %ld", what, k);
 		switch (burst_kind(k)) {
 		case BK_READ:
-			b = check_buf(msg, sizeof(msg), w, p, t->op, t->size,
-				      burst_iter(t->iter, k), true);
+			b = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
+					 burst_iter(t->iter, k), true, pv);
 			if (b)
 				fail("%s (READ destination)", b);
 			break;
@@ -1826,9 +1834,11 @@ static void parse_args(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "rd-atomic", required_argument, NULL, 'r' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "qp-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	long v;
 	int c;
 
 	o.port = 18515;
@@ -1883,6 +1893,11 @@ static void parse_args(int argc, char **argv)
 		case 'b':
 			if (!sod_parse_long(optarg, 1, MAX_BURST, &o.burst))
 				sod_usage_error(usage, "invalid --burst '%s'", optarg);
+			break;
+		case 'T':
+			if (!sod_parse_long(optarg, 1, 31, &v))
+				sod_usage_error(usage, "invalid --qp-timeout '%s'", optarg);
+			rc_default.timeout = (uint8_t)v;
 			break;
 		case 'h':
 			printf("Usage: %s %s", sod_prog, usage);
