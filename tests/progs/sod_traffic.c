@@ -17,6 +17,11 @@
  * status, opcode, byte_len, imm_data and IBV_WC_WITH_IMM, wc_flags, qp_num,
  * src_qp and IBV_WC_GRH (UD, plus the IPv4 header in GRH bytes 20..39).
  *
+ * Two ops run only when named in --ops: rd_burst (READ/CAS/FAA posted
+ * at once, more than --rd-atomic, completions in order and every slot
+ * checked) and ud_reply (the server answers a UD SEND through an AH made
+ * by ibv_create_ah_from_wc; the client checks the answer).
+ *
  * --check-errors then runs error cases, each on fresh QPs, each asserting
  * one exact completion status (see the usage text).
  *
