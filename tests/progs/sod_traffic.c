@@ -17,6 +17,11 @@
  * status, opcode, byte_len, imm_data and IBV_WC_WITH_IMM, wc_flags, qp_num,
  * src_qp and IBV_WC_GRH (UD, plus the IPv4 header in GRH bytes 20..39).
  *
+ * Two ops run only when named in --ops: rd_burst (READ/CAS/FAA posted
+ * at once, more than --rd-atomic, completions in order and every slot
+ * checked) and ud_reply (the server answers a UD SEND through an AH made
+ * by ibv_create_ah_from_wc; the client checks the answer).
+ *
  * --check-errors then runs error cases, each on fresh QPs, each asserting
  * one exact completion status (see the usage text).
  *
@@ -49,6 +54,8 @@
 #define UD_QKEY 0x11111111u
 #define MAX_QP 2
 #define RO_LEN 4096
+#define RBUF_LEN 8192
+#define MAX_BURST 60
 #define LINE_MAX_LEN 512
 
 static const char usage[] =
@@ -62,11 +69,21 @@ static const char usage[] =
 	"  --mtu BYTES        RC path MTU: 256, 512, 1024, 2048 or 4096\n"
 	"                     (default 1024; must be <= the port's active MTU)\n"
 	"  --ops LIST         comma list of send,send_imm,write,write_imm,read,\n"
-	"                     cas,faa,inline,ud_send,ud_send_imm, or 'all' (default)\n"
+	"                     cas,faa,inline,ud_send,ud_send_imm, or 'all' (default);\n"
+	"                     not in 'all': rd_burst (a burst of READ, CAS, FAA\n"
+	"                     posted at once, see --burst) and ud_reply (UD SEND,\n"
+	"                     the server answers with an AH from the receive WC)\n"
 	"  --sizes LIST       comma list of byte counts\n"
 	"                     (default 0,1,63,4095,4096,4097,65536,1048577)\n"
 	"  --iters N          iterations of every op x size (default 1)\n"
 	"  --srq              server: 2 RC QPs sharing one SRQ (client alternates)\n"
+	"  --rd-atomic N      max_rd_atomic and max_dest_rd_atomic of the RC QPs\n"
+	"                     (1..255, default 4; checked against the device caps\n"
+	"                     and read back with ibv_query_qp)\n"
+	"  --qp-timeout N     RC local ACK timeout exponent (4.096 us x 2^N,\n"
+	"                     1..31, default 14: 67 ms); the error cases keep theirs\n"
+	"  --burst N          rd_burst: WRs per burst (1..60, default 2 x\n"
+	"                     --rd-atomic + 3, at most 60)\n"
 	"  --check-errors     then run the error cases: bad lkey (LOC_PROT_ERR),\n"
 	"                     WRITE without REMOTE_WRITE (REM_ACCESS_ERR), READ\n"
 	"                     outside the MR (REM_ACCESS_ERR), MR of another PD\n"
@@ -82,17 +99,21 @@ static const char usage[] =
 	"  --timeout-ms N     wait for any completion or peer message at most N ms\n"
 	"                     (default 30000)\n"
 	"  Options that shape the run (--ops, --sizes, --iters, --srq,\n"
-	"  --check-errors, --no-matrix, --mtu) are taken from the client; the\n"
-	"  server follows.\n";
+	"  --check-errors, --no-matrix, --mtu, --rd-atomic, --burst) are taken\n"
+	"  from the client; the server follows (give both the same --ops and\n"
+	"  --sizes: they size the buffers).\n";
 
 enum op {
 	OP_SEND, OP_SEND_IMM, OP_WRITE, OP_WRITE_IMM, OP_READ, OP_CAS, OP_FAA,
-	OP_INLINE, OP_UD_SEND, OP_UD_SEND_IMM, OP_COUNT
+	OP_INLINE, OP_UD_SEND, OP_UD_SEND_IMM, OP_RD_BURST, OP_UD_REPLY, OP_COUNT
 };
+
+/* The ops "all" stands for (rd_burst and ud_reply are asked for by name). */
+#define OP_ALL_COUNT OP_RD_BURST
 
 static const char *const op_names[OP_COUNT] = {
 	"send", "send_imm", "write", "write_imm", "read", "cas", "faa",
-	"inline", "ud_send", "ud_send_imm",
+	"inline", "ud_send", "ud_send_imm", "rd_burst", "ud_reply",
 };
 
 enum { ERR_BAD_LKEY, ERR_NO_WRITE, ERR_READ_OOB, ERR_WRONG_PD, ERR_FLUSH,
@@ -121,6 +142,8 @@ struct opts {
 	unsigned int errors;	/* bit per error case */
 	bool matrix;
 	long timeout_ms;
+	long rd_atomic;		/* max_rd_atomic = max_dest_rd_atomic */
+	long burst;		/* rd_burst: WRs posted at once */
 };
 
 struct cq {
@@ -139,7 +162,8 @@ static struct opts o;
 static struct ibv_context *ctx;
 static struct ibv_pd *pd, *pd2;
 static struct ibv_mr *mr, *ro_mr, *mr2;
-static uint8_t *buf, *robuf, *buf2;
+static uint8_t *buf, *robuf, *buf2, *rbuf;
+static struct ibv_mr *rmr;	/* rbuf: where ud_reply's answer lands */
 static size_t buf_len, data_off, atom_off;
 static long max_size;
 static union ibv_gid my_gid;
@@ -147,6 +171,7 @@ static int gid_index;
 static enum ibv_mtu path_mtu;
 static int port_mtu_bytes;
 static uint32_t max_inline;
+static struct ibv_device_attr dev_attr;
 
 static struct cq scq, rcq, udcq;
 static struct ibv_srq *srq;
@@ -365,12 +390,10 @@ static void fill_pattern(uint8_t *p, int op, long size, long iter)
 
 /* Check [p-GUARD, p) and [p+size, p+size+GUARD) hold pv and p[0..size) the
  * pattern.  Returns NULL if so, else a message in msg. */
-static const char *check_buf(char *msg, size_t len, const char *what,
-			     const uint8_t *p, int op, long size, long iter,
-			     bool check_before)
+static const char *check_buf_pv(char *msg, size_t len, const char *what,
+				const uint8_t *p, int op, long size, long iter,
+				bool check_before, uint8_t pv)
 {
-	uint8_t pv = poison(op, iter);
-
 	if (check_before)
 		for (long i = -GUARD; i < 0; i++)
 			if (p[i] != pv) {
@@ -394,6 +417,14 @@ static const char *check_buf(char *msg, size_t len, const char *what,
 			return msg;
 		}
 	return NULL;
+}
+
+static const char *check_buf(char *msg, size_t len, const char *what,
+			     const uint8_t *p, int op, long size, long iter,
+			     bool check_before)
+{
+	return check_buf_pv(msg, len, what, p, op, size, iter, check_before,
+			    poison(op, iter));
 }
 
 /* ------------------------------------------------------------ CQs */
@@ -524,6 +555,11 @@ static void setup_device(void)
 	}
 	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
 		die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
+	if (ibv_query_device(ctx, &dev_attr))
+		die_env("ibv_query_device: %s", strerror(errno));
+	sod_info("%s: max_qp_rd_atom %d max_qp_init_rd_atom %d max_qp_wr %d",
+		 o.dev, dev_attr.max_qp_rd_atom, dev_attr.max_qp_init_rd_atom,
+		 dev_attr.max_qp_wr);
 
 	pd = ibv_alloc_pd(ctx);
 	pd2 = ibv_alloc_pd(ctx);
@@ -536,7 +572,8 @@ static void setup_device(void)
 	buf_len = (atom_off + 8 + GUARD + 4095) / 4096 * 4096;
 	if (posix_memalign((void **)&buf, 4096, buf_len) ||
 	    posix_memalign((void **)&robuf, 4096, RO_LEN) ||
-	    posix_memalign((void **)&buf2, 4096, 4096))
+	    posix_memalign((void **)&buf2, 4096, 4096) ||
+	    posix_memalign((void **)&rbuf, 4096, RBUF_LEN))
 		fail("posix_memalign: expected success got failure");
 	memset(buf, 0, buf_len);
 	for (int i = 0; i < RO_LEN; i++)
@@ -557,6 +594,10 @@ static void setup_device(void)
 	mr2 = ibv_reg_mr(pd2, buf2, 4096, IBV_ACCESS_LOCAL_WRITE);
 	if (!mr2)
 		fail("ibv_reg_mr(pd2): expected success got %s", strerror(errno));
+	memset(rbuf, 0, RBUF_LEN);
+	rmr = ibv_reg_mr(pd, rbuf, RBUF_LEN, IBV_ACCESS_LOCAL_WRITE);
+	if (!rmr)
+		fail("ibv_reg_mr(reply buffer): expected success got %s", strerror(errno));
 }
 
 /* ------------------------------------------------------------ QPs */
@@ -565,7 +606,7 @@ struct rc_params {
 	uint8_t retry_cnt, rnr_retry, timeout, min_rnr_timer;
 };
 
-static const struct rc_params rc_default = {
+static struct rc_params rc_default = {	/* timeout: --qp-timeout */
 	.retry_cnt = 7, .rnr_retry = 7, .timeout = 14, .min_rnr_timer = 12,
 };
 
@@ -582,7 +623,9 @@ static struct ibv_qp *create_qp(enum ibv_qp_type type, struct cq *s, struct cq *
 		ia.recv_cq = r->cq;
 		ia.srq = use_srq ? srq : NULL;
 		ia.qp_type = type;
-		ia.cap.max_send_wr = 16;
+		/* rd_burst posts o.burst WRs at once */
+		ia.cap.max_send_wr = type == IBV_QPT_RC && o.burst > 14 ?
+				     (uint32_t)o.burst + 2 : 16;
 		ia.cap.max_recv_wr = use_srq ? 0 : 16;
 		ia.cap.max_send_sge = 1;
 		ia.cap.max_recv_sge = use_srq ? 0 : 1;
@@ -606,6 +649,23 @@ static void modify(struct ibv_qp *q, struct ibv_qp_attr *a, int mask, const char
 		fail("ibv_modify_qp(%s): expected success got %s", what, strerror(ret));
 }
 
+/* The QP holds the READ/atomic depths asked for (both directions). */
+static void check_rd_atomic(struct ibv_qp *q)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	ret = ibv_query_qp(q, &a, IBV_QP_MAX_QP_RD_ATOMIC | IBV_QP_MAX_DEST_RD_ATOMIC,
+			   &ia);
+	if (ret)
+		fail("ibv_query_qp: expected success got %s", strerror(ret));
+	if (a.max_rd_atomic != o.rd_atomic || a.max_dest_rd_atomic != o.rd_atomic)
+		fail("ibv_query_qp: max_rd_atomic / max_dest_rd_atomic: expected %ld / %ld got %u / %u",
+		     o.rd_atomic, o.rd_atomic, a.max_rd_atomic, a.max_dest_rd_atomic);
+}
+
 static void qp_to_rts_rc(struct ibv_qp *q, uint32_t rqpn, uint32_t rpsn,
 			 uint32_t lpsn, const struct rc_params *p)
 {
@@ -625,7 +685,7 @@ static void qp_to_rts_rc(struct ibv_qp *q, uint32_t rqpn, uint32_t rpsn,
 	a.path_mtu = path_mtu;
 	a.dest_qp_num = rqpn;
 	a.rq_psn = rpsn;
-	a.max_dest_rd_atomic = 4;
+	a.max_dest_rd_atomic = (uint8_t)o.rd_atomic;
 	a.min_rnr_timer = p->min_rnr_timer;
 	a.ah_attr.is_global = 1;
 	a.ah_attr.grh.dgid = peer.gid;
@@ -642,10 +702,11 @@ static void qp_to_rts_rc(struct ibv_qp *q, uint32_t rqpn, uint32_t rpsn,
 	a.timeout = p->timeout;
 	a.retry_cnt = p->retry_cnt;
 	a.rnr_retry = p->rnr_retry;
-	a.max_rd_atomic = 4;
+	a.max_rd_atomic = (uint8_t)o.rd_atomic;
 	modify(q, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
 	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
 	       "RC RTS");
+	check_rd_atomic(q);
 }
 
 static void ud_setup(void)
@@ -715,7 +776,7 @@ static void rc_connect_client(int n, bool use_srq, const struct rc_params *p)
 	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
 
 	rc_teardown();
-	cq_create(&scq, 64);
+	cq_create(&scq, 64 + MAX_BURST);
 	cq_create(&rcq, 64);
 	nqp = n;
 	for (int i = 0; i < n; i++)
@@ -737,7 +798,7 @@ static void rc_connect_server(int n, bool use_srq)
 	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
 
 	rc_teardown();
-	cq_create(&scq, 64);
+	cq_create(&scq, 64 + MAX_BURST);
 	cq_create(&rcq, 64);
 	if (use_srq) {
 		struct ibv_srq_init_attr sa;
@@ -825,6 +886,57 @@ static void atom_guard_check(const uint8_t *p, uint8_t pv, const char *what)
 	}
 }
 
+/* ------------------------------------------------------------ rd_burst */
+
+/*
+ * rd_burst: o.burst WRs posted with one ibv_post_send on one RC QP, more
+ * than max_rd_atomic, so that the requester must hold some back: WR k is
+ * a READ of the test's size (k % 3 == 0), a CMP_AND_SWP (1) or a
+ * FETCH_AND_ADD (2).  Slot k of the data area (burst_stride apart) is the
+ * READ's source (server) and destination (client), the CAS's target
+ * (server), and where an atomic's original value lands (client).  All the
+ * FAAs add to one target (the server's atom_off): the original values
+ * they return show that the responder ran each once, in order.
+ */
+enum { BK_READ, BK_CAS, BK_FAA };
+
+static int burst_kind(long k)
+{
+	return (int)(k % 3);
+}
+
+static size_t burst_stride(long size)
+{
+	return (size_t)((size < 8 ? 8 : size) + GUARD + 63) / 64 * 64;
+}
+
+static long burst_len(long size)
+{
+	return (long)burst_stride(size) * o.burst;
+}
+
+/* The pattern "iteration" of slot k. */
+static long burst_iter(long iter, long k)
+{
+	return iter * MAX_BURST + k;
+}
+
+static uint64_t burst_cas_init(long iter, long k)
+{
+	return 0x0123456789abcdefull ^ ((uint64_t)iter << 20) ^ ((uint64_t)k << 40);
+}
+
+static uint64_t burst_faa_add(long k)
+{
+	return 0x100000001ull * (uint64_t)(k + 1);
+}
+
+/* Bytes the test's data transfer spans at buf + data_off. */
+static long test_span(int op, long size)
+{
+	return op == OP_RD_BURST ? burst_len(size) : size;
+}
+
 /* ------------------------------------------------------------ server */
 
 struct test {
@@ -835,7 +947,7 @@ struct test {
 
 static bool op_is_ud(int op)
 {
-	return op == OP_UD_SEND || op == OP_UD_SEND_IMM;
+	return op == OP_UD_SEND || op == OP_UD_SEND_IMM || op == OP_UD_REPLY;
 }
 
 static bool op_is_recv(int op)
@@ -849,8 +961,24 @@ static void server_prep(const struct test *t)
 	uint8_t pv = poison(t->op, t->iter);
 	uint8_t *d = buf + data_off;
 
-	memset(buf, pv, data_off + (size_t)t->size + GUARD);
+	memset(buf, pv, data_off + (size_t)test_span(t->op, t->size) + GUARD);
 	switch (t->op) {
+	case OP_RD_BURST: {
+		uint64_t v = atom_init(OP_FAA, t->iter);
+
+		atom_guard_fill(buf + atom_off, pv);
+		memcpy(buf + atom_off, &v, 8);
+		for (long k = 0; k < o.burst; k++) {
+			uint8_t *p = d + (size_t)k * burst_stride(t->size);
+
+			v = burst_cas_init(t->iter, k);
+			if (burst_kind(k) == BK_READ)
+				fill_pattern(p, t->op, t->size, burst_iter(t->iter, k));
+			else if (burst_kind(k) == BK_CAS)
+				memcpy(p, &v, 8);
+		}
+		break;
+	}
 	case OP_SEND:
 	case OP_SEND_IMM:
 	case OP_INLINE:
@@ -875,6 +1003,7 @@ static void server_prep(const struct test *t)
 	}
 	case OP_UD_SEND:
 	case OP_UD_SEND_IMM:
+	case OP_UD_REPLY:
 		post_recv_at(udqp, 2000 + (uint64_t)t->iter, buf + GUARD + 0,
 			     GRH_LEN + (uint32_t)t->size + GUARD, mr->lkey, 1);
 		break;
@@ -883,13 +1012,14 @@ static void server_prep(const struct test *t)
 	}
 }
 
-static void server_check_grh(const struct test *t, char *what)
+/* The 40 GRH bytes g of a UD receive of size bytes (with_imm: carrying
+ * an ImmDt) that came from the peer to us: the IPv4 header in 20..39. */
+static void check_grh(const uint8_t *g, long size, bool with_imm, const char *what)
 {
-	const uint8_t *g = buf + GUARD;
-	int imm = t->op == OP_UD_SEND_IMM ? 4 : 0;
+	int imm = with_imm ? 4 : 0;
 	/* IPv4 + UDP + BTH + DETH [+ ImmDt] + payload padded to 4 + ICRC */
 	unsigned int tot = (unsigned int)(20 + 8 + 12 + 8 + imm +
-					  (t->size + 3) / 4 * 4 + 4);
+					  (size + 3) / 4 * 4 + 4);
 	unsigned int got_tot = (unsigned int)g[22] << 8 | g[23];
 
 	if (g[20] != 0x45)
@@ -909,6 +1039,87 @@ static void server_check_grh(const struct test *t, char *what)
 		fail("%s: GRH bytes 36..39 (IPv4 destination): expected %u.%u.%u.%u got %u.%u.%u.%u",
 		     what, my_gid.raw[12], my_gid.raw[13], my_gid.raw[14],
 		     my_gid.raw[15], g[36], g[37], g[38], g[39]);
+}
+
+/* After a rd_burst: READ sources unchanged, every CAS target swapped, the
+ * FAA target holds the sum of all the adds, nothing else written. */
+static void server_check_burst(const struct test *t, const char *what)
+{
+	uint8_t pv = poison(t->op, t->iter), *d = buf + data_off;
+	uint64_t v, want = atom_init(OP_FAA, t->iter);
+	char msg[400], w[240];
+	const char *bad;
+
+	for (long k = 0; k < o.burst; k++) {
+		uint8_t *p = d + (size_t)k * burst_stride(t->size);
+
+		snprintf(w, sizeof(w), "%s slot %ld", what, k);
+		switch (burst_kind(k)) {
+		case BK_READ:
+			bad = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
+					   burst_iter(t->iter, k), true, pv);
+			if (bad)
+				fail("%s (READ source)", bad);
+			break;
+		case BK_CAS:
+			memcpy(&v, p, 8);
+			if (v != ~burst_cas_init(t->iter, k))
+				fail("%s: CAS target: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+				     w, ~burst_cas_init(t->iter, k), v);
+			atom_guard_check(p, pv, w);
+			break;
+		default:
+			want += burst_faa_add(k);
+			for (int i = 0; i < 8; i++)
+				if (p[i] != pv)
+					fail("%s: FAA slot byte %d (not a target): expected 0x%02x got 0x%02x",
+					     w, i, pv, p[i]);
+			atom_guard_check(p, pv, w);
+		}
+	}
+	memcpy(&v, buf + atom_off, 8);
+	if (v != want)
+		fail("%s: FAA target after the burst: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+		     what, want, v);
+	atom_guard_check(buf + atom_off, pv, what);
+}
+
+/*
+ * ud_reply: answer the UD message just received (wc) with a UD SEND_WITH_IMM
+ * to its sender, addressed only from the receive: an AH made by
+ * ibv_create_ah_from_wc from the WC and the GRH bytes, and wc->src_qp.
+ */
+static void server_ud_reply(const struct test *t, const struct ibv_wc *rwc,
+			    const char *what)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)(buf + data_off),
+			       .length = (uint32_t)t->size, .lkey = mr->lkey };
+	struct ibv_send_wr wr;
+	struct ibv_ah *rah;
+	struct ibv_wc wc;
+
+	rah = ibv_create_ah_from_wc(pd, (struct ibv_wc *)rwc,
+				    (struct ibv_grh *)(buf + GUARD), IB_PORT);
+	if (!rah)
+		fail("%s: ibv_create_ah_from_wc: expected success got %s", what,
+		     strerror(errno));
+	fill_pattern(buf + data_off, t->op, t->size, t->iter + 1);
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = 3100 + (uint64_t)t->iter;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_SEND_WITH_IMM;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.imm_data = htonl(~imm_of(t->op, t->size, t->iter));
+	wr.wr.ud.ah = rah;
+	wr.wr.ud.remote_qpn = rwc->src_qp;
+	wr.wr.ud.remote_qkey = UD_QKEY;
+	post_send_ok(udqp, &wr, what);
+	cq_expect_one(&udcq, &wc, what);
+	check_wc(&wc, what, 3100 + (uint64_t)t->iter, IBV_WC_SUCCESS, IBV_WC_SEND,
+		 udqp->qp_num);
+	if (ibv_destroy_ah(rah))
+		fail("%s: ibv_destroy_ah: expected success got %s", what, strerror(errno));
 }
 
 static void server_check(const struct test *t)
@@ -947,7 +1158,7 @@ static void server_check(const struct test *t)
 			if (wc.src_qp != peer.ud_qpn)
 				fail("%s: src_qp: expected 0x%x got 0x%x", what,
 				     peer.ud_qpn, wc.src_qp);
-			server_check_grh(t, what);
+			check_grh(buf + GUARD, t->size, t->op == OP_UD_SEND_IMM, what);
 		}
 	}
 	cq_expect_empty(&rcq, what);
@@ -956,6 +1167,9 @@ static void server_check(const struct test *t)
 	cq_expect_empty(&scq, what);
 
 	switch (t->op) {
+	case OP_RD_BURST:
+		server_check_burst(t, what);
+		break;
 	case OP_CAS:
 	case OP_FAA: {
 		uint64_t a = atom_init(t->op, t->iter), v, want;
@@ -981,6 +1195,8 @@ static void server_check(const struct test *t)
 					fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
 					     what, GUARD - i, poison(t->op, t->iter), buf[i]);
 	}
+	if (t->op == OP_UD_REPLY)
+		server_ud_reply(t, &wc, what);
 }
 
 static void server_loop(void)
@@ -993,7 +1209,8 @@ static void server_loop(void)
 		recv_line(line, sizeof(line));
 		if (sscanf(line, "PREP %d %ld %ld %d", &t.op, &t.size, &t.iter, &t.qpi) == 4) {
 			if (t.op < 0 || t.op >= OP_COUNT || t.size < 0 ||
-			    t.size > max_size || t.qpi < 0 || t.qpi >= nqp)
+			    test_span(t.op, t.size) > max_size || t.qpi < 0 ||
+			    t.qpi >= nqp)
 				fail("control protocol: bad '%s' (server --sizes max %ld)",
 				     line, max_size);
 			server_prep(&t);
@@ -1032,6 +1249,136 @@ static void server_loop(void)
 
 static long tests_run, tests_skipped;
 
+/* rd_burst, client side: post o.burst READ/CAS/FAA WRs with one call,
+ * then every completion in order and every slot's bytes. */
+static void client_burst(const struct test *t, const char *what)
+{
+	static struct ibv_sge sge[MAX_BURST];
+	static struct ibv_send_wr wr[MAX_BURST];
+	struct ibv_send_wr *bad = NULL;
+	struct ibv_qp *q = qp[t->qpi];
+	size_t stride = burst_stride(t->size);
+	uint8_t pv = poison(t->op, t->iter), *d = buf + data_off;
+	uint64_t v, faa = atom_init(OP_FAA, t->iter);
+	char msg[400], w[240];
+	struct ibv_wc wc;
+	const char *b;
+	int ret;
+
+	memset(wr, 0, sizeof(wr));
+	for (long k = 0; k < o.burst; k++) {
+		uint64_t slot = peer.addr + data_off + (uint64_t)k * stride;
+
+		sge[k].addr = (uintptr_t)(d + (size_t)k * stride);
+		sge[k].length = 8;
+		sge[k].lkey = mr->lkey;
+		wr[k].wr_id = 700 + (uint64_t)k;
+		wr[k].sg_list = &sge[k];
+		wr[k].num_sge = 1;
+		wr[k].send_flags = IBV_SEND_SIGNALED;
+		wr[k].next = k + 1 < o.burst ? &wr[k + 1] : NULL;
+		switch (burst_kind(k)) {
+		case BK_READ:
+			sge[k].length = (uint32_t)t->size;
+			wr[k].opcode = IBV_WR_RDMA_READ;
+			wr[k].wr.rdma.remote_addr = slot;
+			wr[k].wr.rdma.rkey = peer.rkey;
+			break;
+		case BK_CAS:
+			wr[k].opcode = IBV_WR_ATOMIC_CMP_AND_SWP;
+			wr[k].wr.atomic.remote_addr = slot;
+			wr[k].wr.atomic.rkey = peer.rkey;
+			wr[k].wr.atomic.compare_add = burst_cas_init(t->iter, k);
+			wr[k].wr.atomic.swap = ~burst_cas_init(t->iter, k);
+			break;
+		default:
+			wr[k].opcode = IBV_WR_ATOMIC_FETCH_AND_ADD;
+			wr[k].wr.atomic.remote_addr = peer.addr + peer.atom_off;
+			wr[k].wr.atomic.rkey = peer.rkey;
+			wr[k].wr.atomic.compare_add = burst_faa_add(k);
+		}
+	}
+	ret = ibv_post_send(q, wr, &bad);
+	if (ret)
+		fail("%s: ibv_post_send of %ld WRs at once: expected success got %s (at WR %ld)",
+		     what, o.burst, strerror(ret), bad ? (long)(bad - wr) : -1L);
+	for (long k = 0; k < o.burst; k++) {
+		static const int wc_op[] = { IBV_WC_RDMA_READ, IBV_WC_COMP_SWAP,
+					     IBV_WC_FETCH_ADD };
+		uint32_t len = burst_kind(k) == BK_READ ? (uint32_t)t->size : 8;
+
+		snprintf(w, sizeof(w), "%s, WR %ld of %ld (max_rd_atomic %ld)", what,
+			 k, o.burst, o.rd_atomic);
+		cq_expect_one(&scq, &wc, w);
+		check_wc(&wc, w, 700 + (uint64_t)k, IBV_WC_SUCCESS,
+			 wc_op[burst_kind(k)], q->qp_num);
+		if (wc.byte_len != len)
+			fail("%s: byte_len: expected %u got %u", w, len, wc.byte_len);
+	}
+	for (long k = 0; k < o.burst; k++) {
+		uint8_t *p = d + (size_t)k * stride;
+
+		snprintf(w, sizeof(w), "%s slot %ld", what, k);
+		switch (burst_kind(k)) {
+		case BK_READ:
+			b = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
+					 burst_iter(t->iter, k), true, pv);
+			if (b)
+				fail("%s (READ destination)", b);
+			break;
+		case BK_CAS:
+			memcpy(&v, p, 8);
+			if (v != burst_cas_init(t->iter, k))
+				fail("%s: CAS original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+				     w, burst_cas_init(t->iter, k), v);
+			atom_guard_check(p, pv, w);
+			break;
+		default:
+			memcpy(&v, p, 8);
+			if (v != faa)
+				fail("%s: FAA original value (the sum of the adds before it): expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+				     w, faa, v);
+			atom_guard_check(p, pv, w);
+			faa += burst_faa_add(k);
+		}
+	}
+}
+
+/* ud_reply, client side: the server's answer to our UD SEND, sent with an
+ * AH it made from its receive completion. */
+static void client_ud_reply(const struct test *t, const char *what)
+{
+	char w[240], msg[400];
+	struct ibv_wc wc;
+	const char *bad;
+	uint32_t imm = ~imm_of(t->op, t->size, t->iter);
+
+	snprintf(w, sizeof(w), "%s: the server's reply (AH from its WC)", what);
+	cq_expect_one(&udcq, &wc, w);
+	check_wc(&wc, w, 3000 + (uint64_t)t->iter, IBV_WC_SUCCESS, IBV_WC_RECV,
+		 udqp->qp_num);
+	if (wc.byte_len != GRH_LEN + (uint32_t)t->size)
+		fail("%s: byte_len: expected %u got %u", w, GRH_LEN + (uint32_t)t->size,
+		     wc.byte_len);
+	if (!(wc.wc_flags & IBV_WC_GRH))
+		fail("%s: IBV_WC_GRH: expected set got clear", w);
+	if (!(wc.wc_flags & IBV_WC_WITH_IMM) || wc.imm_data != htonl(imm))
+		fail("%s: imm_data: expected 0x%08x got %s0x%08x", w, imm,
+		     wc.wc_flags & IBV_WC_WITH_IMM ? "" : "none, ", ntohl(wc.imm_data));
+	if (wc.src_qp != peer.ud_qpn)
+		fail("%s: src_qp: expected 0x%x got 0x%x", w, peer.ud_qpn, wc.src_qp);
+	check_grh(rbuf + GUARD, t->size, true, w);
+	bad = check_buf(msg, sizeof(msg), "client reply", rbuf + GUARD + GRH_LEN,
+			t->op, t->size, t->iter + 1, false);
+	if (bad)
+		fail("%s", bad);
+	for (int i = 0; i < GUARD; i++)
+		if (rbuf[i] != poison(t->op, t->iter + 1))
+			fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
+			     w, GUARD - i, poison(t->op, t->iter + 1), rbuf[i]);
+	cq_expect_empty(&udcq, w);
+}
+
 static void client_test(const struct test *t)
 {
 	char what[128], msg[400];
@@ -1058,7 +1405,11 @@ static void client_test(const struct test *t)
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
 	wr.send_flags = IBV_SEND_SIGNALED;
-	memset(buf, pv, data_off + (size_t)t->size + GUARD);
+	memset(buf, pv, data_off + (size_t)test_span(t->op, t->size) + GUARD);
+	if (t->op == OP_RD_BURST) {
+		client_burst(t, what);
+		goto check;
+	}
 	if (t->op != OP_READ)	/* a READ's destination stays poisoned */
 		fill_pattern(d, t->op, t->size, t->iter);
 
@@ -1088,9 +1439,15 @@ static void client_test(const struct test *t)
 		wr.wr.rdma.rkey = peer.rkey;
 		wc_op = IBV_WC_RDMA_READ;
 		break;
+	case OP_UD_REPLY:
+		/* where the server's answer lands */
+		memset(rbuf, poison(t->op, t->iter + 1), RBUF_LEN);
+		post_recv_at(udqp, 3000 + (uint64_t)t->iter, rbuf + GUARD,
+			     GRH_LEN + (uint32_t)t->size + GUARD, rmr->lkey, 1);
+		/* fall through */
 	case OP_UD_SEND:
 	case OP_UD_SEND_IMM:
-		wr.opcode = t->op == OP_UD_SEND ? IBV_WR_SEND : IBV_WR_SEND_WITH_IMM;
+		wr.opcode = t->op == OP_UD_SEND_IMM ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND;
 		wr.imm_data = htonl(imm_of(t->op, t->size, t->iter));
 		wr.wr.ud.ah = ah;
 		wr.wr.ud.remote_qpn = peer.ud_qpn;
@@ -1169,6 +1526,8 @@ check:
 		cq_expect_empty(&udcq, what);
 	send_line("CHECK");
 	expect_line("OK");
+	if (t->op == OP_UD_REPLY)
+		client_ud_reply(t, what);
 	tests_run++;
 }
 
@@ -1400,7 +1759,7 @@ static void parse_ops(const char *s)
 		int i;
 
 		if (strcmp(tok, "all") == 0) {
-			for (i = 0; i < OP_COUNT; i++)
+			for (i = 0; i < OP_ALL_COUNT; i++)
 				o.ops[i] = true;
 			continue;
 		}
@@ -1478,9 +1837,13 @@ static void parse_args(int argc, char **argv)
 		{ "no-matrix", no_argument, NULL, 'N' },
 		{ "errors", required_argument, NULL, 'e' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "rd-atomic", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "qp-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	long v;
 	int c;
 
 	o.port = 18515;
@@ -1490,6 +1853,7 @@ static void parse_args(int argc, char **argv)
 	o.matrix = true;
 	o.timeout_ms = 30000;
 	o.errors = (1u << ERR_COUNT) - 1;
+	o.rd_atomic = 4;
 	parse_ops("all");
 	parse_sizes("0,1,63,4095,4096,4097,65536,1048577");
 	opterr = 0;
@@ -1527,6 +1891,19 @@ static void parse_args(int argc, char **argv)
 			if (!sod_parse_long(optarg, 1, 3600000, &o.timeout_ms))
 				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
 			break;
+		case 'r':
+			if (!sod_parse_long(optarg, 1, 255, &o.rd_atomic))
+				sod_usage_error(usage, "invalid --rd-atomic '%s'", optarg);
+			break;
+		case 'b':
+			if (!sod_parse_long(optarg, 1, MAX_BURST, &o.burst))
+				sod_usage_error(usage, "invalid --burst '%s'", optarg);
+			break;
+		case 'T':
+			if (!sod_parse_long(optarg, 1, 31, &v))
+				sod_usage_error(usage, "invalid --qp-timeout '%s'", optarg);
+			rc_default.timeout = (uint8_t)v;
+			break;
 		case 'h':
 			printf("Usage: %s %s", sod_prog, usage);
 			exit(SOD_EXIT_OK);
@@ -1541,10 +1918,15 @@ static void parse_args(int argc, char **argv)
 		sod_usage_error(usage, "--dev is required");
 	if (o.server == !!o.host)
 		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	if (!o.burst)
+		o.burst = o.rd_atomic * 2 + 3 > MAX_BURST ? MAX_BURST : o.rd_atomic * 2 + 3;
 	max_size = 4096;
-	for (int i = 0; i < o.nsizes; i++)
+	for (int i = 0; i < o.nsizes; i++) {
 		if (o.sizes[i] > max_size)
 			max_size = o.sizes[i];
+		if (o.ops[OP_RD_BURST] && burst_len(o.sizes[i]) > max_size)
+			max_size = burst_len(o.sizes[i]);
+	}
 }
 
 static void send_info(void)
@@ -1554,24 +1936,26 @@ static void send_info(void)
 	for (int i = 0; i < 16; i++)
 		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
 	send_line("INFO %s %" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %zu %zu %" PRIu32
-		  " %ld %ld %d %d %d %d %ld",
+		  " %ld %ld %d %d %d %ld %ld %ld",
 		  g, mr->rkey, (uint64_t)(uintptr_t)buf, ro_mr->rkey,
 		  (uint64_t)(uintptr_t)robuf, buf_len, atom_off, udqp->qp_num,
-		  max_size, o.mtu, o.srq, o.check_errors, o.matrix, 0, o.iters);
+		  max_size, o.mtu, o.srq, o.check_errors, o.matrix, o.rd_atomic,
+		  o.iters, o.burst);
 }
 
 static void recv_info(void)
 {
 	char line[LINE_MAX_LEN], g[40];
-	long msz, mtu, iters;
-	int s, e, m, z;
+	long msz, mtu, iters, rda, burst;
+	int s, e, m;
 	size_t len, aoff;
 
 	recv_line(line, sizeof(line));
 	if (sscanf(line, "INFO %32s %" SCNu32 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %zu %zu %" SCNu32
-		   " %ld %ld %d %d %d %d %ld",
+		   " %ld %ld %d %d %d %ld %ld %ld",
 		   g, &peer.rkey, &peer.addr, &peer.ro_rkey, &peer.ro_addr, &len,
-		   &aoff, &peer.ud_qpn, &msz, &mtu, &s, &e, &m, &z, &iters) != 15 ||
+		   &aoff, &peer.ud_qpn, &msz, &mtu, &s, &e, &m, &rda, &iters,
+		   &burst) != 16 ||
 	    strlen(g) != 32)
 		fail("control protocol: expected 'INFO ...' got '%s'", line);
 	for (int i = 0; i < 16; i++) {
@@ -1590,6 +1974,8 @@ static void recv_info(void)
 		o.check_errors = e;
 		o.matrix = m;
 		o.iters = iters;
+		o.rd_atomic = rda;
+		o.burst = burst;
 		if (msz > max_size)
 			fail("server buffer: the client's largest size %ld exceeds this server's %ld (give the server the same --sizes)",
 			     msz, max_size);
@@ -1620,6 +2006,12 @@ int main(int argc, char **argv)
 		recv_info();
 		send_info();
 	}
+	/* Both ends must take the READ/atomic depth asked for. */
+	if (o.rd_atomic > dev_attr.max_qp_rd_atom ||
+	    o.rd_atomic > dev_attr.max_qp_init_rd_atom)
+		fail("--rd-atomic %ld: expected <= %s's max_qp_rd_atom %d and max_qp_init_rd_atom %d",
+		     o.rd_atomic, o.dev, dev_attr.max_qp_rd_atom,
+		     dev_attr.max_qp_init_rd_atom);
 	path_mtu = sod_mtu_from_bytes(o.mtu);
 	if (sod_mtu_to_bytes(path_mtu) > port_mtu_bytes)
 		die_env("--mtu %ld exceeds the active MTU %d of %s port %d", o.mtu,
@@ -1647,8 +2039,9 @@ int main(int argc, char **argv)
 			if (o.ops[i] && o.matrix)
 				snprintf(ops + strlen(ops), sizeof(ops) - strlen(ops),
 					 "%s%s", ops[0] ? "," : "", op_names[i]);
-		sod_info("PASS %ld transfers (%ld skipped) ops=%s mtu=%ld iters=%ld%s%s max_inline=%u in %ld ms",
+		sod_info("PASS %ld transfers (%ld skipped) ops=%s mtu=%ld iters=%ld rd_atomic=%ld burst=%ld%s%s max_inline=%u in %ld ms",
 			 tests_run, tests_skipped, ops[0] ? ops : "-", o.mtu, o.iters,
+			 o.rd_atomic, o.ops[OP_RD_BURST] ? o.burst : 0,
 			 o.srq ? " srq(2 QPs)" : "",
 			 o.check_errors ? " + error cases" : "", max_inline,
 			 now_ms() - t0);

@@ -146,6 +146,13 @@ int main(int argc, char **argv)
 	       "--port", "70000");
 	EXPECT("sod_traffic", 2, "invalid --gid-index", "--dev", NODEV, "--server",
 	       "--gid-index", "256");
+	EXPECT("sod_traffic", 2, "invalid --rd-atomic", "--dev", NODEV, "--server",
+	       "--rd-atomic", "0");
+	EXPECT("sod_traffic", 2, "invalid --burst", "--dev", NODEV, "--server",
+	       "--burst", "61");
+	EXPECT("sod_traffic", 0, "rd_burst", "--help");
+	EXPECT("sod_traffic", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--client", "127.0.0.1", "--ops", "rd_burst,ud_reply", "--rd-atomic", "16");
 	EXPECT("sod_traffic", 2, "unknown case 'nope'", "--dev", NODEV, "--server",
 	       "--check-errors", "--errors", "rnr,nope");
 	EXPECT("sod_traffic", 2, "unknown or incomplete option", "--dev", NODEV,

@@ -26,6 +26,7 @@ for _a in $(</proc/cmdline); do
 	case $_a in sod.dev=*) SOD_TRAFFIC_DEV=${_a#sod.dev=} ;; esac
 done
 unset _a
+TRAFFIC_KINDS=$SOD_TRAFFIC_DEV		# every VM's kind (traffic_pair_has)
 if [[ $SOD_TRAFFIC_DEV == *,* ]]; then
 	IFS=, read -r -a _k <<<"$SOD_TRAFFIC_DEV"
 	SOD_TRAFFIC_DEV=${_k[$SOFTODP_VM_INDEX]:-}
@@ -149,14 +150,15 @@ traffic_listening() {
 		/proc/net/tcp /proc/net/tcp6
 }
 
-# pair_2vm NAME READY_CMD SERVER_CMD CLIENT_CMD: VM 0 runs SERVER_CMD in
-# the background and waits (at most 30 s) until READY_CMD succeeds (e.g.
-# traffic_listening PORT), then both VMs meet at a barrier and VM 1 runs
-# CLIENT_CMD.  Commands are eval'ed strings, each limited to 120 s; output
-# in $SOFTODP_OUT/NAME.log (and shown).  Status: that VM's command's.
+# pair_2vm NAME READY_CMD SERVER_CMD CLIENT_CMD: VM PAIR_SERVER_VM
+# (default 0) runs SERVER_CMD in the background and waits (at most 30 s)
+# until READY_CMD succeeds (e.g. traffic_listening PORT), then both VMs
+# meet at a barrier and the other VM runs CLIENT_CMD.  Commands are
+# eval'ed strings, each limited to 120 s; output in $SOFTODP_OUT/NAME.log
+# (and shown).  Status: that VM's command's.
 pair_2vm() {
 	local name=$1 ready=$2 scmd=$3 ccmd=$4 rc=0 log=$SOFTODP_OUT/$1.log spid
-	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
+	if [ "$SOFTODP_VM_INDEX" = "${PAIR_SERVER_VM:-0}" ]; then
 		eval "timeout 120 $scmd" >"$log" 2>&1 &
 		spid=$!
 		wait_for 30 eval "$ready" || echo "pair_2vm: $name: server not ready after 30 s"
@@ -173,3 +175,135 @@ pair_2vm() {
 
 # rdma_cm_listening: some rdma_cm ID listens (rping server ready).
 rdma_cm_listening() { rdma resource show cm_id 2>/dev/null | grep -q LISTEN; }
+
+# traffic_pair_has KIND: some VM of the run has the device kind KIND
+# (the same answer in every VM).
+traffic_pair_has() { [[ ",$TRAFFIC_KINDS," == *",$1,"* ]]; }
+
+# pair_is_server: this VM is the server of pair_2vm.
+pair_is_server() { [ "$SOFTODP_VM_INDEX" = "${PAIR_SERVER_VM:-0}" ]; }
+
+# traffic_odp_caps NAME: the capability words `ibv_devinfo -v` lists
+# under NAME (general_odp_caps, rc_odp_caps, ...) for $TDEV, one line.
+traffic_odp_caps() {
+	ibv_devinfo -v -d "$TDEV" | awk -v h="$1:" '$1 == h { on = 1; next }
+		on && /^[[:space:]]+[A-Z_ ]+$/ { sub(/^[[:space:]]+/, ""); printf "%s ", $0; next }
+		{ on = 0 }'
+}
+
+# traffic_has_odp [implicit]: $TDEV advertises On-Demand Paging (with
+# "implicit": implicit ODP too) for RC SEND, RECV, WRITE and READ.  The ODP
+# flag of a pingpong is a local choice: each VM of a mixed pair asks its
+# own device.
+traffic_has_odp() {
+	local g rc w
+	g=" $(traffic_odp_caps general_odp_caps)" rc=" $(traffic_odp_caps rc_odp_caps)"
+	[[ $g == *" ODP_SUPPORT "* ]] || return 1
+	[ "${1:-}" != implicit ] || [[ $g == *" ODP_SUPPORT_IMPLICIT "* ]] || return 1
+	for w in SEND RECV WRITE READ; do
+		[[ $rc == *" SUPPORT_$w "* ]] || return 1
+	done
+}
+
+# --- rdma-core's and perftest's programs between the VMs (rdmacore-pingpong,
+# perftest, interop-tools).  The server is VM PAIR_SERVER_VM (default 0);
+# NAMEs must differ per call (they name the logs and barriers).
+
+# tools_iters_ok NAME N: ibv_*_pingpong's log NAME shows its "bytes in"
+# line and "N iters in".
+tools_iters_ok() {
+	grep -qE "^[0-9]+ bytes in [0-9.]+ seconds" "$SOFTODP_OUT/$1.log" &&
+		grep -qE "^$2 iters in [0-9.]+ seconds" "$SOFTODP_OUT/$1.log"
+}
+
+# tools_pp NAME PROGRAM PORT N ARGS...: an ibv_*_pingpong of N iterations
+# (-g GID index, TCP port PORT) must exit 0 on both sides and log N iters.
+# TOOLS_PP_PREFIX (e.g. prlimit ...) goes before the program.
+tools_pp() {
+	local name=$1 prog=$2 port=$3 n=$4
+	shift 4
+	local a="$prog -d $TDEV -i 1 -g $TGID -p $port -n $n $*"
+	t_check "$name: $prog $*" pair_2vm "$name" "traffic_listening $port" \
+		"${TOOLS_PP_PREFIX:-} $a" "${TOOLS_PP_PREFIX:-} $a $SOFTODP_PEER_IP4" || return
+	t_check "$name: $n iters" tools_iters_ok "$name" "$n"
+}
+
+# tools_pp_odp NAME PORT [implicit]: ibv_rc_pingpong, 64 KiB, validated,
+# ulimit -l 0, on On-Demand Paging memory (-o; -O: implicit) on each side
+# whose device advertises it (a local choice: a mixed pair runs it with
+# ODP on the softodp side only).  Run it only where traffic_pair_has
+# softodp (every VM must make the same calls).
+tools_pp_odp() {
+	local name=$1 port=$2 odp=""
+	if traffic_has_odp "${3:-}"; then
+		odp="-o"
+		[ "${3:-}" != implicit ] || odp="-o -O"
+	elif [ "$SOD_TRAFFIC_DEV" = softodp ]; then
+		t_fail "$name: softodp advertises ${3:-explicit} ODP" \
+			"ibv_devinfo -v: general $(traffic_odp_caps general_odp_caps)/ rc $(traffic_odp_caps rc_odp_caps)"
+	fi
+	echo "$name: ODP flags on this side ($TDEV): '${odp:-none}'"
+	TOOLS_PP_PREFIX="prlimit --memlock=0:0" tools_pp "$name" ibv_rc_pingpong "$port" 10 \
+		-s 65536 -m 1024 -c $odp
+}
+
+# tools_rping NAME PORT COUNT: rping -V (every ping's data validated) -v.
+tools_rping_ok() {
+	local n
+	n=$(grep -c 'ping data: rdma-ping-' "$SOFTODP_OUT/$1.log")
+	echo "$1: $n data lines"
+	[ "$n" -ge "$2" ] && ! grep -qiE 'error|mismatch|invalid' "$SOFTODP_OUT/$1.log"
+}
+tools_rping() {
+	local name=$1 port=$2 c=$3
+	t_check "$name: rping -V -v -C $c" pair_2vm "$name" rdma_cm_listening \
+		"rping -s -a $SOFTODP_MY_IP4 -p $port -V -v -C $c -S 100" \
+		"rping -c -a $SOFTODP_PEER_IP4 -p $port -V -v -C $c -S 100" || return
+	t_check "$name: $c validated pings" tools_rping_ok "$name" "$c"
+}
+
+# tools_cm_ok NAME: an rdma_cm example (ucmatose, udaddy) completed.
+tools_cm_ok() {
+	grep -q 'test complete' "$SOFTODP_OUT/$1.log" && ! grep -qiE 'error|fail' "$SOFTODP_OUT/$1.log"
+}
+
+# tools_ucmatose NAME PORT: RC over rdma_cm, 2 connections x 10 messages.
+tools_ucmatose() {
+	t_check "$1: ucmatose (RC over rdma_cm)" pair_2vm "$1" rdma_cm_listening \
+		"ucmatose -b $SOFTODP_MY_IP4 -p $2 -c 2 -C 10 -S 1000" \
+		"ucmatose -s $SOFTODP_PEER_IP4 -p $2 -c 2 -C 10 -S 1000" || return
+	t_check "$1: ucmatose test complete" tools_cm_ok "$1"
+}
+
+# tools_results_ok NAME: perftest's log shows a line of numbers after its
+# "#bytes" header.
+tools_results_ok() {
+	awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { ok = 1 } END { exit !ok }' \
+		"$SOFTODP_OUT/$1.log"
+}
+
+# tools_pt NAME PORT PROGRAM ARGS...: one perftest run over its TCP
+# exchange (-F: no CPU frequency warning); both sides exit 0, and print
+# the results line (but the passive server of ib_read_lat and
+# ib_atomic_lat prints none).
+tools_pt() {
+	local name=$1 port=$2 prog=$3
+	shift 3
+	local a="$prog -d $TDEV -i 1 -F -p $port $*"
+	t_check "$name: $prog $*" pair_2vm "$name" "traffic_listening $port" \
+		"$a" "$a $SOFTODP_PEER_IP4" || return
+	if pair_is_server; then
+		case $prog in ib_read_lat | ib_atomic_lat) return 0 ;; esac
+	fi
+	t_check "$name: results line" tools_results_ok "$name"
+}
+
+# tools_ptcm NAME PORT PROGRAM ARGS...: the same over rdma_cm (-R).
+tools_ptcm() {
+	local name=$1 port=$2 prog=$3
+	shift 3
+	local a="$prog -d $TDEV -i 1 -F -R -p $port $*"
+	t_check "$name: $prog -R $*" pair_2vm "$name" rdma_cm_listening \
+		"$a" "$a $SOFTODP_PEER_IP4" || return
+	t_check "$name: results line" tools_results_ok "$name"
+}
