@@ -73,6 +73,7 @@ void sod_req_reset(struct sod_qp *qp)
 	qp->req.rnr_left = qp->attr.rnr_retry;
 	qp->req.rnr_wait = false;
 	qp->req.need_rewind = false;
+	qp->req.gap_rewound = false;
 	clear_bit(SOD_QP_EV_RETRANS, &qp->events);
 	clear_bit(SOD_QP_EV_RNR, &qp->events);
 	del_timer(&qp->retrans_timer);
