@@ -114,8 +114,11 @@ loss_pair() {
 			"retransmits ${LOSS_D[retransmits]} rcvd_seq_err ${LOSS_D[rcvd_seq_err]}" \
 			"duplicate_request ${LOSS_D[duplicate_request]}" \
 			"retry_exceeded_err ${LOSS_D[retry_exceeded_err]}" \
-			"sent_pkts ${LOSS_D[sent_pkts]} rcvd_pkts ${LOSS_D[rcvd_pkts]}"
+			"sent_pkts ${LOSS_D[sent_pkts]} rcvd_pkts ${LOSS_D[rcvd_pkts]}" |
+			tee -a "$SOFTODP_OUT/loss-summary"
 	fi
+	echo "loss: $name ($LOSS_ROLE, vm$me, exit $rc): $(((t1 - t0) / 1000)) ms to the end of the run," \
+		"$(((${EPOCHREALTIME/./} - t0) / 1000)) ms to the last barrier" >>"$SOFTODP_OUT/loss-summary"
 	echo "--- loss: $name ($LOSS_ROLE, vm$me, exit $rc, $(((t1 - t0) / 1000)) ms):"
 	tail -n 12 "$log"
 	return $rc
@@ -140,10 +143,22 @@ loss_run() {
 
 # The whole programme, both directions.  $1: sizes scale ("full").
 loss_body() {
-	local bulk=(--tests "write,send,read,faa" --size 4194304 --chunk 65536 --depth 8 --count 1000)
+	# QP timeout 16 (268 ms, x 8 tries = 2.1 s without progress): at 14
+	# (67 ms, 0.5 s) a loaded host (5 TCG guests on 2 cores) stalled a
+	# guest long enough to exhaust the retries now and then (measured:
+	# RETRY_EXC_ERR in 4 of 16 runs at load 10, every timeout logged with
+	# the resend going out), which is not what these tests judge.
+	local bulk=(--tests "write,send,read,faa" --size 4194304 --chunk 65536 --depth 8 --count 1000
+		--timeout 16)
 	# Every reordering costs a go-back-N of the window: a smaller one.
-	local reo=(--tests "write,send,read,faa" --size 1048576 --chunk 16384 --depth 4 --count 300)
-	local bulk10=(--tests "write,send,read,faa" --size 1048576 --chunk 65536 --depth 8 --count 300)
+	# (Jitter on every packet, "delay 2ms 1ms", reorders nearly all of
+	# them at these packet rates: 1 MiB then took 8-50 s with either
+	# device as requester, and softodp once ran out of retries; see
+	# docs/interop.md.)
+	local reo=(--tests "write,send,read,faa" --size 1048576 --chunk 16384 --depth 4 --count 300
+		--timeout 16)
+	local bulk10=(--tests "write,send,read,faa" --size 1048576 --chunk 65536 --depth 8 --count 300
+		--timeout 16)
 	local d s c floor=()
 
 	[ "$SOD_TRAFFIC_DEV" = softodp ] && floor=(--floor-ms 10)
@@ -159,8 +174,8 @@ loss_body() {
 		[ "$s" = 0 ] && loss_expect server rcvd_seq_err -gt 0
 		loss_run "duplication 5% on both, $d" "dup-s$s" "$s" 01 static "duplicate 5%" "${bulk[@]}"
 		loss_expect server duplicate_request -gt 0
-		loss_run "reordering (delay 2ms jitter 1ms) on vm$c, $d, path MTU 1024" "reo-s$s" \
-			"$s" "$c" static "delay 2ms 1ms" "${reo[@]}" --mtu 1024
+		loss_run "reordering (2% of packets delayed 2 ms, jitter 1 ms) on vm$c, $d, path MTU 1024" \
+			"reo-s$s" "$s" "$c" static "delay 2ms 1ms reorder 98%" "${reo[@]}" --mtu 1024
 		loss_expect server rcvd_seq_err -gt 0
 		# Link dead for good: on the requester's side for vm0 -> vm1,
 		# on the responder's (ACKs lost) for vm1 -> vm0.
