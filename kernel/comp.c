@@ -90,8 +90,12 @@ static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn,
 			qp->req.rewind_psn = qp->req.last_psn_acked + 1;
 			break;
 		}
-		if (s->state != SOD_SWQE_SENT ||
-		    sod_psn_diff(psn, s->last_psn) < 0) {
+		/*
+		 * All of it acknowledged completes it even while a rewind
+		 * has it SENDING again: the responder has every packet, and
+		 * its answers to the repeats would only be duplicate ACKs.
+		 */
+		if (sod_psn_diff(psn, s->last_psn) < 0) {
 			/* Part of the message is acknowledged. */
 			sod_comp_progress(qp, psn);
 			break;
