@@ -144,17 +144,15 @@ loss_run() {
 # The whole programme, both directions.  $1: sizes scale ("full").
 loss_body() {
 	# QP timeout 16 (268 ms, x 8 tries = 2.1 s without progress): at 14
-	# (67 ms, 0.5 s) a loaded host (5 TCG guests on 2 cores) stalled a
-	# guest long enough to exhaust the retries now and then (measured:
-	# RETRY_EXC_ERR in 4 of 16 runs at load 10, every timeout logged with
-	# the resend going out), which is not what these tests judge.
+	# (67 ms, 0.5 s) FETCH_AND_ADDs ran out of retries twice in 16 runs
+	# on a host at load 10 (5 TCG guests on 2 cores), every timeout's
+	# resend going out (traced): a starved peer, not what is judged here.
 	local bulk=(--tests "write,send,read,faa" --size 4194304 --chunk 65536 --depth 8 --count 1000
 		--timeout 16)
 	# Every reordering costs a go-back-N of the window: a smaller one.
 	# (Jitter on every packet, "delay 2ms 1ms", reorders nearly all of
 	# them at these packet rates: 1 MiB then took 8-50 s with either
-	# device as requester, and softodp once ran out of retries; see
-	# docs/interop.md.)
+	# device as requester; see docs/interop.md.)
 	local reo=(--tests "write,send,read,faa" --size 1048576 --chunk 16384 --depth 4 --count 300
 		--timeout 16)
 	local bulk10=(--tests "write,send,read,faa" --size 1048576 --chunk 65536 --depth 8 --count 300

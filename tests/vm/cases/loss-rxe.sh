@@ -3,7 +3,7 @@
 # programme of loss.sh (see there and _loss.sh), every test in both
 # directions, softodp's counters checked on VM 0 only.
 # vms: 2
-# cost: 240
+# cost: 150
 # timeout: 600
 # tiers: stock
 set -u

@@ -13,7 +13,7 @@
 # duplicate_request on the responder under duplication, retry_exceeded_err
 # once per cut.
 # vms: 2
-# cost: 240
+# cost: 150
 # timeout: 600
 # tiers: stock
 set -u
