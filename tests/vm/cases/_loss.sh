@@ -175,10 +175,10 @@ loss_body() {
 		loss_run "reordering (2% of packets delayed 2 ms, jitter 1 ms) on vm$c, $d, path MTU 1024" \
 			"reo-s$s" "$s" "$c" static "delay 2ms 1ms reorder 98%" "${reo[@]}" --mtu 1024
 		loss_expect server rcvd_seq_err -gt 0
-		# Link dead for good: on the requester's side for vm0 -> vm1,
-		# on the responder's (ACKs lost) for vm1 -> vm0.
-		loss_run "link cut for good on vm$s, $d: RETRY_EXC_ERR in time, rest flushed" \
-			"cut-s$s" "$s" "$s" cut - --tests cut --timeout 16 --retry-cnt 3 \
+		# Link dead for good, on vm0: the responder's side (ACKs lost)
+		# for vm1 -> vm0, the requester's for vm0 -> vm1.
+		loss_run "link cut for good on vm0, $d: RETRY_EXC_ERR in time, rest flushed" \
+			"cut-s$s" "$s" 0 cut - --tests cut --timeout 16 --retry-cnt 3 \
 			--chunk 65536 --size 65536 --cut-wrs 6 "${floor[@]}"
 		loss_expect client retry_exceeded_err -eq 1
 	done
