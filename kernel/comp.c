@@ -53,6 +53,7 @@ static void sod_comp_progress(struct sod_qp *qp, u32 psn)
 		qp->req.last_psn_acked = psn;
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
+	qp->req.gap_rewound = false;
 	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
 	if (qp->attr.timeout)
 		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
@@ -61,7 +62,12 @@ static void sod_comp_progress(struct sod_qp *qp, u32 psn)
 /*
  * Everything up to @psn is acknowledged: complete the SEND/WRITE WQEs it
  * covers, in order.  A READ/ATOMIC at the head that @psn passes lost its
- * response: rewind to it.  Returns the head WQE still waiting, if any.
+ * response: rewind to it, once until the next progress (every response
+ * still in flight behind the lost one passes it too; rewinding for each
+ * of them would ask for the READs again and again, and the responder,
+ * answering every copy, would bury the wanted responses under stale ones
+ * until the retries ran out).  If the one rewind is lost, the timer
+ * recovers.  Returns the head WQE still waiting, if any.
  */
 static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn,
 					  bool read_resp)
@@ -84,8 +90,12 @@ static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn,
 			qp->req.rewind_psn = qp->req.last_psn_acked + 1;
 			break;
 		}
-		if (s->state != SOD_SWQE_SENT ||
-		    sod_psn_diff(psn, s->last_psn) < 0) {
+		/*
+		 * All of it acknowledged completes it even while a rewind
+		 * has it SENDING again: the responder has every packet, and
+		 * its answers to the repeats would only be duplicate ACKs.
+		 */
+		if (sod_psn_diff(psn, s->last_psn) < 0) {
 			/* Part of the message is acknowledged. */
 			sod_comp_progress(qp, psn);
 			break;
@@ -96,7 +106,11 @@ static struct sod_swqe *sod_comp_ack_upto(struct sod_qp *qp, u32 psn,
 	}
 	if (qp->req.need_rewind) {
 		qp->req.need_rewind = false;
-		sod_req_rewind(qp, sod_psn_add(qp->req.last_psn_acked, 1));
+		if (!qp->req.gap_rewound) {
+			qp->req.gap_rewound = true;
+			sod_req_rewind(qp,
+				       sod_psn_add(qp->req.last_psn_acked, 1));
+		}
 	}
 	return sod_comp_head(qp);
 }

@@ -73,6 +73,7 @@ void sod_req_reset(struct sod_qp *qp)
 	qp->req.rnr_left = qp->attr.rnr_retry;
 	qp->req.rnr_wait = false;
 	qp->req.need_rewind = false;
+	qp->req.gap_rewound = false;
 	clear_bit(SOD_QP_EV_RETRANS, &qp->events);
 	clear_bit(SOD_QP_EV_RNR, &qp->events);
 	del_timer(&qp->retrans_timer);
@@ -450,6 +451,20 @@ void sod_req_process(struct sod_qp *qp)
 				sod_req_send_ud(qp, s, idx);
 				budget--;
 			}
+		} else if (s->state == SOD_SWQE_SENDING &&
+			   !sod_op_is_rd_atomic(s->hdr.opcode) &&
+			   sod_psn_diff(s->last_psn,
+					qp->req.last_psn_acked) <= 0) {
+			/*
+			 * A rewind put it back, but the responder has since
+			 * acknowledged all of it (while it stood beyond
+			 * req.cur, out of the completer's sight): done.  Sent
+			 * again, its packets would only draw duplicate ACKs,
+			 * which complete nothing, and the QP would wait for
+			 * an ACK that never comes until the retries ran out.
+			 */
+			s->state = SOD_SWQE_DONE;
+			s->status = IB_WC_SUCCESS;
 		} else if (s->state == SOD_SWQE_SENDING) {
 			if (sod_op_is_rd_atomic(s->hdr.opcode) &&
 			    qp->req.rd_atomic >= qp->attr.max_rd_atomic) {

@@ -538,6 +538,7 @@ struct sod_qp {
 		u8 rnr_left;
 		bool rnr_wait;		/* waiting for the RNR timer */
 		bool need_rewind;	/* timer fired or NAK: go back */
+		bool gap_rewound;	/* rewound for a lost response */
 		u32 rewind_psn;
 		unsigned long retrans_deadline;	/* jiffies */
 	} req;

@@ -278,5 +278,33 @@ int main(int argc, char **argv)
 	EXPECT("sod_odp_bench", 2, "device '" NODEV "' not found", "--dev", NODEV);
 	EXPECT("sod_odp_bench", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--tests", "reg,inval", "--inval-map", "advise");
+	/* sod_loss */
+	EXPECT("sod_loss", 0, "Usage:", "--help");
+	EXPECT("sod_loss", 2, "--dev is required", "--server");
+	EXPECT("sod_loss", 2, "exactly one of --server and --client", "--dev", NODEV);
+	EXPECT("sod_loss", 2, "unknown test 'bogus'", "--dev", NODEV, "--server",
+	       "--tests", "write,bogus");
+	EXPECT("sod_loss", 2, "cut must be the last test", "--dev", NODEV, "--server",
+	       "--tests", "cut,write");
+	EXPECT("sod_loss", 2, "invalid --size", "--dev", NODEV, "--server",
+	       "--size", "67108872");
+	EXPECT("sod_loss", 2, "multiples of 8", "--dev", NODEV, "--server",
+	       "--size", "1001");
+	EXPECT("sod_loss", 2, "larger than --size", "--dev", NODEV, "--server",
+	       "--size", "4096", "--chunk", "8192");
+	EXPECT("sod_loss", 2, "invalid --depth", "--dev", NODEV, "--server",
+	       "--depth", "65");
+	EXPECT("sod_loss", 2, "invalid --mtu", "--dev", NODEV, "--server",
+	       "--mtu", "9000");
+	EXPECT("sod_loss", 2, "invalid --timeout", "--dev", NODEV, "--server",
+	       "--timeout", "32");
+	EXPECT("sod_loss", 2, "invalid --retry-cnt", "--dev", NODEV, "--server",
+	       "--retry-cnt", "8");
+	EXPECT("sod_loss", 2, "unknown or incomplete option", "--dev", NODEV,
+	       "--server", "--bogus");
+	EXPECT("sod_loss", 2, "unexpected argument", "--dev", NODEV, "--server",
+	       "extra");
+	EXPECT("sod_loss", 2, "device '" NODEV "' not found", "--dev", NODEV,
+	       "--client", "127.0.0.1", "--tests", "faa,cut");
 	return sod_test_done("test_progs_cli");
 }
