@@ -123,6 +123,33 @@ static void sod_comp_fail(struct sod_qp *qp, struct sod_swqe *s,
 	s->status = status;
 }
 
+/*
+ * sod_comp_read_gap - a response of the READ at the head of the send
+ * queue, but not the next one expected.  The responder is alive and
+ * streaming, so the retransmit timer is pushed back (the retry budget
+ * stays as it is): a long response stream that lost a packet must not
+ * spend the retries while its remaining packets, now useless, still
+ * arrive.  A response beyond the expected PSN means the ones between
+ * were lost: the READ is asked again from the first missing PSN at once,
+ * once until the next progress (the rest of the old stream passes the
+ * gap too).  Worker context, qp->mutex held.
+ */
+static void sod_comp_read_gap(struct sod_qp *qp, u32 psn)
+{
+	u32 want = sod_psn_add(qp->req.last_psn_acked, 1);
+
+	sod_dbg(qp->sdev, "qp %u: read response psn %#x, expected %#x\n",
+		qp->qpn, psn, want);
+	if (qp->attr.timeout) {
+		qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
+		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+	}
+	if (sod_psn_diff(psn, want) > 0 && !qp->req.gap_rewound) {
+		qp->req.gap_rewound = true;
+		sod_req_rewind(qp, want);
+	}
+}
+
 static void sod_comp_read_resp(struct sod_qp *qp, struct sk_buff *skb,
 			       struct sod_swqe *s)
 {
@@ -133,13 +160,16 @@ static void sod_comp_read_resp(struct sod_qp *qp, struct sk_buff *skb,
 	int err;
 
 	if (s->hdr.opcode != IB_WR_RDMA_READ ||
-	    pkt->psn != sod_psn_add(qp->req.last_psn_acked, 1) ||
 	    sod_psn_diff(pkt->psn, s->first_psn) < 0 ||
 	    sod_psn_diff(pkt->psn, s->last_psn) > 0) {
 		sod_dbg(qp->sdev, "qp %u: read response psn %#x unexpected (acked %#x, wqe %#x..%#x op %u)\n",
 			qp->qpn, pkt->psn, qp->req.last_psn_acked,
 			s->first_psn, s->last_psn, s->hdr.opcode);
-		return;		/* out of order: the timer recovers */
+		return;		/* not for the head READ: the timer recovers */
+	}
+	if (pkt->psn != sod_psn_add(qp->req.last_psn_acked, 1)) {
+		sod_comp_read_gap(qp, pkt->psn);
+		return;
 	}
 
 	offset = ((pkt->psn - s->first_psn) & SOD_PSN_MASK) * mtu;
