@@ -60,11 +60,17 @@
 #define ROCE_PORT	4791
 #define NRC		8		/* RC QPs of the target */
 #define RQ_DEPTH	16		/* receive WQEs per RC QP */
-#define RC_SLOT		1024
+#define RC_SLOT		4096
 #define UD_DEPTH	64
 #define UD_SLOT		2048
 #define UD_QKEY		0x1234abcdU
-#define FAKE_QPN	0x300		/* the sender's "QPNs": FAKE_QPN + i */
+/*
+ * The destination QPN an RC QP answers to: FAKE_QPN + gen * NRC + i, a new
+ * generation each reset, so that answers of a QP's previous life (still in
+ * flight when it was reset) are told apart and ignored.
+ */
+#define FAKE_QPN	0x1000
+#define FAKE_GENS	0x1000
 #define PAGE		4096U
 #define W_LEN		(4 * PAGE)
 #define R_LEN		(4 * PAGE)
@@ -121,7 +127,7 @@ enum { CMD_RESET = 1, CMD_SYNC, CMD_CTRS, CMD_DONE };
 struct cmd {
 	uint32_t op;
 	uint32_t n;
-	uint32_t a[2 * NRC + 2];
+	uint32_t a[3 * NRC + 2];
 };
 
 struct reply {
@@ -401,7 +407,7 @@ static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
 		     strerror(ret));
 }
 
-static void rc_reset(uint32_t i, uint32_t psn)
+static void rc_reset(uint32_t i, uint32_t psn, uint32_t dqpn)
 {
 	struct ibv_qp *qp = t.rc[i];
 	struct ibv_qp_attr a;
@@ -424,7 +430,7 @@ static void rc_reset(uint32_t i, uint32_t psn)
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTR;
 	a.path_mtu = t.mtu;
-	a.dest_qp_num = FAKE_QPN + i;
+	a.dest_qp_num = dqpn;
 	a.rq_psn = psn;
 	a.max_dest_rd_atomic = t.max_rd;
 	a.min_rnr_timer = 1;
@@ -580,7 +586,7 @@ static void target_setup(void)
 	t.peer_gid.raw[11] = 0xff;
 	memcpy(&t.peer_gid.raw[12], &peer.sin_addr, 4);
 	for (uint32_t i = 0; i < NRC; i++)
-		rc_reset(i, 0);
+		rc_reset(i, 0, FAKE_QPN + i);
 }
 
 static bool qpn_on_dev(const struct params *pa, uint32_t qpn)
@@ -699,8 +705,9 @@ static int target_run(void)
 		memset(&rep, 0, sizeof(rep));
 		switch (c.op) {
 		case CMD_RESET:
-			for (uint32_t i = 0; i + 1 < c.n * 2 && i / 2 < NRC; i += 2)
-				rc_reset(c.a[i] % NRC, c.a[i + 1]);
+			for (uint32_t i = 0; i < c.n && i < NRC; i++)
+				rc_reset(c.a[3 * i] % NRC, c.a[3 * i + 1],
+					 c.a[3 * i + 2]);
 			resets += c.n;
 			break;
 		case CMD_SYNC: {
@@ -1007,6 +1014,7 @@ static const enum ctr cls_ctr[NCLS] = {
 };
 
 struct qpm {
+	uint32_t gen;		/* its answers come from FAKE_QPN + gen * NRC + i */
 	uint32_t epsn;
 	bool dead;		/* a fatal NAK came: in ERR until reset */
 	bool unsure;		/* a mutated packet went to it since reset */
@@ -1032,7 +1040,7 @@ static struct {
 	uint64_t nak_rcvd[4], rnr_rcvd, acks, rd_resp, rd_checked, atm_acks;
 	uint64_t bad_data, canary_leak, resets, fatal;
 	uint64_t arrived, sent_synced, lost;	/* sync_target() */
-	uint64_t bad_windows;
+	uint64_t bad_windows, stale;
 	unsigned int failures;
 } s;
 
@@ -1164,9 +1172,13 @@ static void on_response(const uint8_t *b, size_t len)
 	op = b[0];
 	psn = bth_psn(b);
 	i = (int)bth_qpn(b) - FAKE_QPN;
-	if (i < 0 || i >= NRC)
+	if (i < 0 || i >= NRC * FAKE_GENS)
 		return;
-	q = &s.q[i];
+	q = &s.q[i % NRC];
+	if ((uint32_t)i / NRC != q->gen) {
+		s.stale++;	/* from before the QP's last reset */
+		return;
+	}
 	q->nresp++;
 	q->last_op = op;
 	q->last_psn = psn;
@@ -1303,18 +1315,21 @@ static void reset_qps(int i)
 	struct reply r;
 
 	for (int k = 0; k < NRC; k++) {
-		uint32_t psn;
+		uint32_t psn, gen;
 
 		if (i >= 0 ? k != i : !s.q[k].dead)
 			continue;
 		/* Sometimes right before the 24-bit wrap. */
 		psn = rand() % 4 ? (uint32_t)rand() & 0xffffff :
 				   0xffffff - (uint32_t)(rand() % 8);
-		c.a[c.n * 2] = (uint32_t)k;
-		c.a[c.n * 2 + 1] = psn;
+		gen = (s.q[k].gen + 1) % FAKE_GENS;
+		c.a[c.n * 3] = (uint32_t)k;
+		c.a[c.n * 3 + 1] = psn;
+		c.a[c.n * 3 + 2] = FAKE_QPN + gen * NRC + (uint32_t)k;
 		c.n++;
 		memset(&s.q[k], 0, sizeof(s.q[k]));
 		s.q[k].epsn = psn;
+		s.q[k].gen = gen;
 	}
 	if (!c.n)
 		return;
@@ -1737,17 +1752,36 @@ static void random_rc(int i)
 	struct tpkt p;
 	int kind = rand() % 10;
 
-	if (kind == 9 && !mut) {	/* valid 3-packet WRITE */
+	if (kind == 9 && rand() % 2) {
+		/*
+		 * A 3-packet WRITE or SEND (fits a receive slot); sometimes one
+		 * of its packets mutated, or its LAST left out.
+		 */
 		uint64_t va = s.pa.w_addr + (uint64_t)(rand() % (W_LEN - 3 * mtu));
+		bool send = rand() % 2;
+		int bad = mut ? rand() % 4 : -1;
 
-		pkt_build(&p, 0x06, qpn, q->epsn, mtu, false);
-		set_reth(&p, va, s.pa.w_rkey, 3 * mtu - 4);
-		pkt_send(&p);
-		pkt_build(&p, 0x07, qpn, q->epsn + 1, mtu, false);
-		pkt_send(&p);
-		pkt_build(&p, 0x08, qpn, q->epsn + 2, mtu - 4, true);
-		pkt_send(&p);
-		q->epsn = (q->epsn + 3) & 0xffffff;
+		for (int k = 0; k < 3; k++) {
+			static const uint8_t wr[] = { 0x06, 0x07, 0x08 };
+			static const uint8_t sd[] = { 0x00, 0x01, 0x02 };
+
+			pkt_build(&p, send ? sd[k] : wr[k], qpn, q->epsn + k,
+				  k < 2 ? mtu : mtu - 4, k == 2);
+			if (k == 0 && !send)
+				set_reth(&p, va, s.pa.w_rkey, 3 * mtu - 4);
+			if (k == bad) {
+				mutate(&p);
+				p.bad_icrc = rand() % 100 < 3;
+			}
+			if (k < 2 || bad != 3)
+				pkt_send(&p);
+		}
+		if (mut) {
+			q->unsure = true;
+			q->rd_on = false;
+		} else {
+			q->epsn = (q->epsn + 3) & 0xffffff;
+		}
 		return;
 	}
 	switch (kind) {
@@ -1802,10 +1836,13 @@ static void random_rc(int i)
 		mut = true;
 		break;
 	}
+	p.bad_icrc = rand() % 100 < 3;
 	if (mut) {
 		mutate(&p);
 		q->unsure = true;
 		q->rd_on = false;
+	} else if (p.bad_icrc) {
+		q->rd_on = false;	/* dropped: the PSN is not used */
 	} else if (p.b[0] == 0x0c) {
 		uint32_t len = get32(p.b + 24);	/* RETH DMA length */
 
@@ -1814,7 +1851,6 @@ static void random_rc(int i)
 	} else {
 		q->epsn = (q->epsn + 1) & 0xffffff;
 	}
-	p.bad_icrc = rand() % 100 < 3;
 	pkt_send(&p);
 }
 
@@ -1897,11 +1933,12 @@ static void randomized(void)
 	sod_info("randomized: %" PRIu64 " packets in %" PRIu64 " ms, %lu windows (%lu with loss, %" PRIu64
 		 " packets lost), %" PRIu64 " ACKs, %" PRIu64 " read responses (%" PRIu64
 		 " checked), %" PRIu64 " atomic ACKs, NAKs seq %" PRIu64 " inv %" PRIu64 " acc %" PRIu64
-		 " op %" PRIu64 ", %" PRIu64 " RNR NAKs, %" PRIu64 " QP resets",
+		 " op %" PRIu64 ", %" PRIu64 " RNR NAKs, %" PRIu64 " QP resets, %" PRIu64
+		 " answers from before a reset",
 		 s.sent - (uint64_t)n0, now_ms() - t0, windows, lossy, s.lost,
 		 s.acks, s.rd_resp, s.rd_checked, s.atm_acks, s.nak_rcvd[0],
 		 s.nak_rcvd[1], s.nak_rcvd[2], s.nak_rcvd[3], s.rnr_rcvd,
-		 s.resets);
+		 s.resets, s.stale);
 	check(!s.bad_windows, "every window's drop counters as predicted (%lu windows, %" PRIu64 " wrong)",
 	      windows, s.bad_windows);
 	check(s.lost * 100 <= s.sent,
