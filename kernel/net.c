@@ -323,9 +323,8 @@ static struct sod_dev *sod_rx_dev(struct sod_net *sn, struct net *net,
  *
  * The checks that need no trust in the packet come first (lengths, so
  * that nothing is read beyond it), then the ICRC, then the fields an
- * authentic packet may still get wrong (P_Key).  Malformed and
- * unsupported packets are silently dropped: IBTA vol. 1 9.6 (packet
- * header validation) never answers them.
+ * authentic packet may still get wrong (P_Key).  Packets failing these
+ * checks are silently dropped, never answered (IBTA header validation).
  */
 static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 {
@@ -366,7 +365,7 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 	/*
 	 * The port has only the default P_Key (full member): a packet
 	 * matches when the low 15 bits are all ones (full or limited
-	 * member of the default partition), IBTA vol. 1 10.9.3.
+	 * member of the default partition).
 	 */
 	pkey = be16_to_cpu(bth->pkey);
 	if ((pkey & SOD_PKEY_BASE_MASK) !=

@@ -96,7 +96,7 @@ enum sod_stat {
 	SOD_STAT_RX_DROP_PKEY,		/* P_Key not the default one */
 	SOD_STAT_RX_DROP_QP_STATE,	/* QP not in a receiving state */
 	SOD_STAT_RX_DROP_QKEY,		/* UD: Q_Key mismatch */
-	SOD_STAT_RX_DROP_NO_RWQE,	/* UD: no receive WQE, or too long */
+	SOD_STAT_RX_DROP_NO_RWQE,	/* UD: no receive WQE */
 	SOD_STAT_RX_DROP_BUSY,		/* QP's receive queue full */
 	SOD_STAT_NAK_INVALID_REQ,	/* NAKs sent, by code */
 	SOD_STAT_NAK_REM_ACCESS,

@@ -21,8 +21,13 @@ set -u
 FUZZ=$SOFTODP_BUILD/tests/progs/sod_fuzz
 FUZZ_PORT=18800
 PACKETS=${SOD_FUZZ_PACKETS:-100000}
+SENDER_TIMEOUT=360
+# run-vm.sh --append sod.fuzz_packets=N / sod.fuzz_timeout=S (measuring)
 for _a in $(</proc/cmdline); do
-	case $_a in sod.fuzz_packets=*) PACKETS=${_a#sod.fuzz_packets=} ;; esac
+	case $_a in
+	sod.fuzz_packets=*) PACKETS=${_a#sod.fuzz_packets=} ;;
+	sod.fuzz_timeout=*) SENDER_TIMEOUT=${_a#sod.fuzz_timeout=} ;;
+	esac
 done
 SEED=$(( $(date +%s) % 100000 ))
 
@@ -49,7 +54,7 @@ if [ "$SOFTODP_VM_INDEX" = 0 ]; then
 	echo "--- counters after the run"
 	stats "$TDEV"
 	stats softodp1
-	barrier fuzz-done 600
+	barrier fuzz-done $((SENDER_TIMEOUT + 60))
 	t_check "fresh QPs after the storm: loopback WRITE/READ/SEND" \
 		traffic_loop after-fuzz --ops write,read,send --sizes 1,4097
 	t_check "link del softodp1" rdma link del softodp1
@@ -58,7 +63,7 @@ else
 	log=$SOFTODP_OUT/fuzz-sender.log
 	t0=$(_t_now_us)
 	rc=0
-	timeout 360 "$FUZZ" --sender "$SOFTODP_PEER_IP4" --port "$FUZZ_PORT" \
+	timeout "$SENDER_TIMEOUT" "$FUZZ" --sender "$SOFTODP_PEER_IP4" --port "$FUZZ_PORT" \
 		--packets "$PACKETS" --seed "$SEED" >"$log" 2>&1 || rc=$?
 	t1=$(_t_now_us)
 	grep -E 'FAILED|randomized|all checks|counter ' "$log" | tail -n 60
@@ -68,6 +73,6 @@ else
 	else
 		t_fail "sender" "sod_fuzz --sender exit $rc, seed $SEED ($(grep -m1 FAILED "$log" || tail -n 1 "$log"))"
 	fi
-	barrier fuzz-done 600
+	barrier fuzz-done $((SENDER_TIMEOUT + 60))
 fi
 ! grep -q '^FAIL ' "$SOFTODP_OUT/results"
