@@ -1928,6 +1928,9 @@ static void randomized(void)
 			memcpy(w0, w1, sizeof(w0));
 			memcpy(p0, s.cls, sizeof(p0));
 			reset_qps(-1);
+			if (windows % (20000 / SYNC_EVERY) == 0)
+				sod_info("randomized: %" PRIu64 " packets after %" PRIu64 " ms",
+					 s.sent - (uint64_t)n0, now_ms() - t0);
 		}
 	}
 	sod_info("randomized: %" PRIu64 " packets in %" PRIu64 " ms, %lu windows (%lu with loss, %" PRIu64
@@ -2057,6 +2060,7 @@ int main(int argc, char **argv)
 	int c;
 
 	sod_init(argv[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress visible in the log */
 	o.seed = (long)time(NULL) % 100000;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
