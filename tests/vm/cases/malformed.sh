@@ -11,7 +11,7 @@
 # (sod_fuzz), that the guest log has no kernel report (run-vm.sh), and
 # that a fresh QP still does loopback WRITE/READ.
 # vms: 2
-# cost: 150
+# cost: 90
 # timeout: 420
 # tiers: stock
 set -u
