@@ -209,6 +209,17 @@ static const struct rdma_stat_desc sod_stat_descs[SOD_NUM_STATS] = {
 	[SOD_STAT_ODP_FAULT_ERRORS] = { .name = "odp_fault_errors" },
 	[SOD_STAT_ODP_INVALIDATIONS] = { .name = "odp_invalidations" },
 	[SOD_STAT_ODP_INVAL_PAGES] = { .name = "odp_invalidated_pages" },
+	[SOD_STAT_RX_DROP_OPCODE] = { .name = "rcvd_bad_opcode" },
+	[SOD_STAT_RX_DROP_QP_TYPE] = { .name = "rcvd_qp_type_err" },
+	[SOD_STAT_RX_DROP_PKEY] = { .name = "rcvd_pkey_err" },
+	[SOD_STAT_RX_DROP_QP_STATE] = { .name = "rcvd_qp_state_drop" },
+	[SOD_STAT_RX_DROP_QKEY] = { .name = "rcvd_qkey_err" },
+	[SOD_STAT_RX_DROP_NO_RWQE] = { .name = "rcvd_ud_drop" },
+	[SOD_STAT_RX_DROP_BUSY] = { .name = "rcvd_busy_drop" },
+	[SOD_STAT_NAK_INVALID_REQ] = { .name = "nak_sent_inv_req" },
+	[SOD_STAT_NAK_REM_ACCESS] = { .name = "nak_sent_rem_access" },
+	[SOD_STAT_NAK_REM_OP] = { .name = "nak_sent_rem_op" },
+	[SOD_STAT_NAK_SEQ_ERR] = { .name = "nak_sent_seq_err" },
 };
 
 /*

@@ -32,6 +32,10 @@
 #define SOD_QPN_MASK		0xffffffU
 #define SOD_MSN_MASK		0xffffffU
 
+/* The default P_Key (full member), the only one of a softodp port. */
+#define SOD_DEFAULT_PKEY	0xffffU
+#define SOD_PKEY_BASE_MASK	0x7fffU
+
 /* The well-known Q_Key bit: Q_Keys with it set are privileged (GSI). */
 #define SOD_GSI_QKEY		0x80010000U
 

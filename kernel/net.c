@@ -320,6 +320,11 @@ static struct sod_dev *sod_rx_dev(struct sod_net *sn, struct net *net,
  * sod_rx_parse - check a packet whose data starts at the BTH and fill
  * SOD_PKT(skb).  Softirq.  The skb is linear.  Returns the stat to count
  * for a drop, or SOD_NUM_STATS if the packet is good.
+ *
+ * The checks that need no trust in the packet come first (lengths, so
+ * that nothing is read beyond it), then the ICRC, then the fields an
+ * authentic packet may still get wrong (P_Key).  Packets failing these
+ * checks are silently dropped, never answered (IBTA header validation).
  */
 static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 {
@@ -328,6 +333,7 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 	struct sod_bth *bth;
 	__le32 icrc;
 	u32 flags;
+	u16 pkey;
 	u8 pad;
 
 	BUILD_BUG_ON(sizeof(struct sod_pkt) > sizeof_field(struct sk_buff, cb));
@@ -337,10 +343,10 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 		return SOD_STAT_RX_DROP_MALFORMED;
 	bth = (struct sod_bth *)skb->data;
 	if (bth->flags & SOD_BTH_TVER_MASK)
-		return SOD_STAT_RX_DROP_MALFORMED;
+		return SOD_STAT_RX_DROP_OPCODE;
 	flags = sod_op_flags(bth->opcode);
 	if (!(flags & SOD_F_VALID))
-		return SOD_STAT_RX_DROP_MALFORMED;
+		return SOD_STAT_RX_DROP_OPCODE;
 	hdr_len = sod_op_hdr_len(bth->opcode);
 	pad = sod_bth_pad(bth);
 	if (len < hdr_len + pad + SOD_ICRC_BYTES)
@@ -355,6 +361,16 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 	memcpy(&icrc, skb->data + len - SOD_ICRC_BYTES, sizeof(icrc));
 	if (sod_icrc(skb) != icrc)
 		return SOD_STAT_RX_DROP_ICRC;
+
+	/*
+	 * The port has only the default P_Key (full member): a packet
+	 * matches when the low 15 bits are all ones (full or limited
+	 * member of the default partition).
+	 */
+	pkey = be16_to_cpu(bth->pkey);
+	if ((pkey & SOD_PKEY_BASE_MASK) !=
+	    (SOD_DEFAULT_PKEY & SOD_PKEY_BASE_MASK))
+		return SOD_STAT_RX_DROP_PKEY;
 
 	pkt->hdr = skb->data;
 	pkt->opcode = bth->opcode;
@@ -375,8 +391,10 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
  *
  * Softirq context: never sleeps, never touches user memory.  Always
  * consumes the skb (returns 0).  A packet is dropped and counted on its
- * device when malformed, when its ICRC is wrong, or when no QP of the
- * matching type has its destination QPN; one for no device is just freed.
+ * device (each reason its own counter) when malformed, of an unknown
+ * opcode, when its ICRC or P_Key is wrong, when no QP has its destination
+ * QPN or the QP is of another type than the opcode's, or when the QP has
+ * SOD_RXQ_MAX packets waiting already; one for no device is just freed.
  *
  * What sod_qp_rcv() gets (and may rely on):
  *   - a linear skb whose data is the BTH; skb->len runs from the BTH to
@@ -440,6 +458,13 @@ static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	if (SOD_PKT(skb)->flags & SOD_F_RC ? qp->type != IB_QPT_RC :
 	    qp->type != IB_QPT_UD && qp->type != IB_QPT_GSI) {
 		sod_qp_put(qp);
+		drop = SOD_STAT_RX_DROP_QP_TYPE;
+		goto drop;
+	}
+	/* A flood must not queue unbounded memory behind a slow worker. */
+	if (skb_queue_len(&qp->rxq) >= SOD_RXQ_MAX) {
+		sod_qp_put(qp);
+		drop = SOD_STAT_RX_DROP_BUSY;
 		goto drop;
 	}
 	sod_stat_inc(sdev, SOD_STAT_RX_PACKETS);

@@ -66,8 +66,19 @@ static void sod_resp_ack_later(struct sod_qp *qp, u32 psn)
 	qp->resp.ack_psn = psn;
 }
 
+/* NAK @psn with @code (enum sod_nak_code), counted by code. */
 static void sod_resp_nak(struct sod_qp *qp, u8 code, u32 psn)
 {
+	static const u8 nak_stat[] = {
+		[SOD_NAK_PSN_SEQ_ERR] = SOD_STAT_NAK_SEQ_ERR,
+		[SOD_NAK_INVALID_REQ] = SOD_STAT_NAK_INVALID_REQ,
+		[SOD_NAK_REM_ACCESS_ERR] = SOD_STAT_NAK_REM_ACCESS,
+		[SOD_NAK_REM_OP_ERR] = SOD_STAT_NAK_REM_OP,
+		[SOD_NAK_INVALID_RD_REQ] = SOD_STAT_NAK_INVALID_REQ,
+	};
+
+	if (code < ARRAY_SIZE(nak_stat))
+		sod_stat_inc(qp->sdev, nak_stat[code]);
 	sod_resp_send_pending_ack(qp);
 	sod_resp_send_aeth(qp, SOD_AETH_NAK | code, psn);
 }
@@ -635,7 +646,9 @@ static void sod_resp_rc(struct sod_qp *qp, struct sod_pkt *pkt)
 		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
 		return;
 	}
-	if (!(f & SOD_F_LAST) && pkt->paylen != qp->attr.mtu) {
+	/* No packet carries more than the path MTU: a length error. */
+	if (pkt->paylen > qp->attr.mtu ||
+	    (!(f & SOD_F_LAST) && pkt->paylen != qp->attr.mtu)) {
 		sod_resp_fatal(qp, SOD_NAK_INVALID_REQ, pkt->psn);
 		return;
 	}
@@ -668,12 +681,13 @@ static void sod_resp_ud(struct sod_qp *qp, struct sk_buff *skb)
 	if (be32_to_cpu(deth->qkey) != qp->attr.qkey) {
 		sod_dbg(qp->sdev, "qp %u: Q_Key %#x does not match\n", qp->qpn,
 			be32_to_cpu(deth->qkey));
-		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_NO_QP);
+		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_QKEY);
 		return;
 	}
 	if (sod_resp_get_rwqe(qp)) {
 		sod_dbg(qp->sdev, "qp %u: no receive WQE, UD packet dropped\n",
 			qp->qpn);
+		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_NO_RWQE);
 		return;
 	}
 
@@ -738,6 +752,7 @@ void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 	    state != IB_QPS_SQD) {
 		sod_dbg(qp->sdev, "qp %u: request dropped in state %d\n",
 			qp->qpn, state);
+		sod_stat_inc(qp->sdev, SOD_STAT_RX_DROP_QP_STATE);
 		goto out;
 	}
 	if (state == IB_QPS_RTR && !qp->comm_est) {

@@ -59,6 +59,14 @@
 #define SOD_FW_SUBMINOR		0
 
 /*
+ * Packets the receive softirq queues on one QP for its worker at most;
+ * beyond, they are dropped (SOD_STAT_RX_DROP_BUSY) like on a full link:
+ * the requester retransmits.  Far above what a requester's window puts in
+ * flight.
+ */
+#define SOD_RXQ_MAX		8192
+
+/*
  * Device counters (exposed through the core's hw_stats later).  Bumped
  * with sod_stat_inc() from any context.
  */
@@ -67,9 +75,9 @@ enum sod_stat {
 	SOD_STAT_TX_BYTES,
 	SOD_STAT_RX_PACKETS,
 	SOD_STAT_RX_BYTES,
-	SOD_STAT_RX_DROP_MALFORMED,	/* too short, bad version, bad opcode */
+	SOD_STAT_RX_DROP_MALFORMED,	/* lengths, pad, UDP/IP headers */
 	SOD_STAT_RX_DROP_ICRC,		/* ICRC mismatch */
-	SOD_STAT_RX_DROP_NO_QP,		/* no such QP / wrong type / state */
+	SOD_STAT_RX_DROP_NO_QP,		/* no such QP on this device */
 	SOD_STAT_TX_DROP,		/* routing or allocation failure */
 	SOD_STAT_RETRANSMITS,
 	SOD_STAT_RNR_NAK_SENT,
@@ -83,6 +91,17 @@ enum sod_stat {
 	SOD_STAT_ODP_FAULT_ERRORS,	/* faults that failed (access error) */
 	SOD_STAT_ODP_INVALIDATIONS,	/* notifier calls on ODP MRs */
 	SOD_STAT_ODP_INVAL_PAGES,	/* device mappings they dropped */
+	SOD_STAT_RX_DROP_OPCODE,	/* unknown opcode or BTH version */
+	SOD_STAT_RX_DROP_QP_TYPE,	/* opcode of another QP type */
+	SOD_STAT_RX_DROP_PKEY,		/* P_Key not the default one */
+	SOD_STAT_RX_DROP_QP_STATE,	/* QP not in a receiving state */
+	SOD_STAT_RX_DROP_QKEY,		/* UD: Q_Key mismatch */
+	SOD_STAT_RX_DROP_NO_RWQE,	/* UD: no receive WQE */
+	SOD_STAT_RX_DROP_BUSY,		/* QP's receive queue full */
+	SOD_STAT_NAK_INVALID_REQ,	/* NAKs sent, by code */
+	SOD_STAT_NAK_REM_ACCESS,
+	SOD_STAT_NAK_REM_OP,
+	SOD_STAT_NAK_SEQ_ERR,
 	SOD_NUM_STATS
 };
 

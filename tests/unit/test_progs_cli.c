@@ -126,6 +126,20 @@ int main(int argc, char **argv)
 	EXPECT("sod_async_wait", 2, "device '" NODEV "' not found", "--dev", NODEV,
 	       "--event", "port_active", "--timeout-ms", "10", "--", "true");
 
+	/* sod_fuzz */
+	EXPECT("sod_fuzz", 0, "Usage:", "--help");
+	EXPECT("sod_fuzz", 2, "exactly one of --target and --sender", "--port", "100");
+	EXPECT("sod_fuzz", 2, "exactly one of --target and --sender", "--target",
+	       "--sender", "127.0.0.1", "--dev", NODEV);
+	EXPECT("sod_fuzz", 2, "--dev is required", "--target");
+	EXPECT("sod_fuzz", 2, "invalid --packets", "--sender", "127.0.0.1",
+	       "--packets", "0");
+	EXPECT("sod_fuzz", 2, "invalid --mtu", "--target", "--dev", NODEV,
+	       "--mtu", "1000");
+	EXPECT("sod_fuzz", 2, "not an IPv4 address", "--sender", "nohost");
+	EXPECT("sod_fuzz", 2, "device '" NODEV "' not found", "--target", "--dev",
+	       NODEV);
+
 	/* sod_traffic */
 	EXPECT("sod_traffic", 0, "Usage:", "--help");
 	EXPECT("sod_traffic", 2, "--dev is required", "--server");
