@@ -285,55 +285,6 @@ static bool sod_qp_rx(struct sod_qp *qp)
 
 static void sod_qp_process(struct sod_qp *qp);
 
-/* Rounds of sod_qp_help_peer(): each is one message step of a ping-pong. */
-#define SOD_HELP_ROUNDS 4
-
-/*
- * sod_qp_help_peer - after a pass over @qp, run the passes its packets
- * made due on the other end when that end is a QP of the same device
- * (loopback: both RC QPs name each other as destination).  The packets
- * sent by the pass were delivered by the loopback device's softirq before
- * the transmit returned, so the peer has work queued; doing it here, in a
- * context that may sleep anyway, saves a work-queue hop per message and
- * lets one thread carry a request, its response and the ACK.  A peer whose
- * mutex is taken is left to whoever holds it; its work item stays queued.
- *
- * Process context, may sleep; no QP mutex held; @qp referenced by the
- * caller.
- */
-static void sod_qp_help_peer(struct sod_qp *qp)
-{
-	u32 cur = qp->qpn, dest = READ_ONCE(qp->attr.dest_qpn);
-	struct sod_qp *peer;
-	bool take;
-	int round;
-
-	if (qp->type != IB_QPT_RC)
-		return;
-	for (round = 0; round < SOD_HELP_ROUNDS; round++) {
-		rcu_read_lock();
-		peer = sod_qp_get_rcu(qp->sdev, dest);
-		rcu_read_unlock();
-		if (!peer)
-			return;
-		take = peer->qpn != cur && peer->type == IB_QPT_RC &&
-		       READ_ONCE(peer->attr.dest_qpn) == cur &&
-		       !skb_queue_empty(&peer->rxq) &&
-		       mutex_trylock(&peer->mutex);
-		if (take) {
-			/* Its queued run has nothing left once this one ran. */
-			cancel_work(&peer->work);
-			sod_qp_process(peer);
-			mutex_unlock(&peer->mutex);
-			cur = peer->qpn;
-			dest = READ_ONCE(peer->attr.dest_qpn);
-		}
-		sod_qp_put(peer);
-		if (!take)
-			return;
-	}
-}
-
 /*
  * sod_qp_work - the QP's work item: all protocol processing and every
  * access to memory on the QP's behalf.  Process context, may sleep; runs
@@ -346,7 +297,6 @@ static void sod_qp_work(struct work_struct *work)
 	mutex_lock(&qp->mutex);
 	sod_qp_process(qp);
 	mutex_unlock(&qp->mutex);
-	sod_qp_help_peer(qp);
 }
 
 /*
@@ -711,7 +661,7 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		qp->attr.mtu = ib_mtu_enum_to_int(attr->path_mtu);
 	}
 	if (mask & IB_QP_DEST_QPN)
-		WRITE_ONCE(qp->attr.dest_qpn, attr->dest_qp_num & SOD_QPN_MASK);
+		qp->attr.dest_qpn = attr->dest_qp_num & SOD_QPN_MASK;
 	if (mask & IB_QP_QKEY)
 		qp->attr.qkey = attr->qkey;
 	if (mask & IB_QP_PKEY_INDEX)
@@ -964,7 +914,6 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		if (in_task() && mutex_trylock(&qp->mutex)) {
 			sod_qp_process(qp);
 			mutex_unlock(&qp->mutex);
-			sod_qp_help_peer(qp);
 		} else {
 			sod_qp_kick(qp);
 		}
