@@ -102,20 +102,18 @@ static bool sod_addr_is_local(struct net *net, const struct in6_addr *addr,
 /*
  * sod_route - the route for @av's addresses.  Process or softirq context.
  * Packets leave through @sdev's netdev, except towards another address of
- * this host, which the stack delivers over its loopback device whichever
- * netdev owns it.  As with rdma_rxe, a destination without a route
+ * this host (@local), which the stack would deliver over its loopback
+ * device whichever netdev owns it (sod_pkt_xmit() hands those to the
+ * receive path itself; the route still gives the hop limit).  As with rdma_rxe, a destination without a route
  * through that netdev is taken to be on its link (the IP layer's rule for
  * lookups with an output interface): the neighbour lookup, not this
  * function, then fails for unreachable hosts.
  */
 static struct dst_entry *sod_route(struct sod_dev *sdev, struct sod_net *sn,
-				   const struct sod_av *av)
+				   const struct sod_av *av, bool local)
 {
 	struct net *net = sdev->net;
-	int oif = sdev->ndev->ifindex;
-
-	if (sod_addr_is_local(net, &av->daddr, av->ipv6))
-		oif = 0;
+	int oif = local ? 0 : sdev->ndev->ifindex;
 
 	if (!av->ipv6) {
 		struct flowi4 fl4 = {
@@ -204,20 +202,35 @@ static void sod_push_ipv6(struct sk_buff *skb, const struct sod_av *av,
 	ip6h->daddr = av->daddr;
 }
 
+static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
+		   struct sod_run *run);
+
 /*
  * sod_pkt_xmit - send a packet from sod_pkt_alloc() whose BTH..pad the
- * caller filled in, to @av with UDP source port @src_port.
+ * caller has filled in.
  *
- * Process context (the QP worker); does not sleep.  Always consumes @skb.
- * Appends the ICRC, pushes UDP (checksum 0 over IPv4, as rdma_rxe does;
- * a real checksum over IPv6, which rxe and every RoCE receiver accept) and
- * the IP header (DF for IPv4), computes the ICRC over those final headers
- * and hands the packet to the IP layer.  Counts SOD_STAT_TX_PACKETS and
- * SOD_STAT_TX_BYTES (BTH to ICRC) or SOD_STAT_TX_DROP.  Returns 0 or a
- * negative errno (no route, IPv6 unavailable, the stack dropped it).
+ * Process context (a QP pass, qp->mutex held); does not sleep.  Always
+ * consumes @skb.  Appends the ICRC, pushes UDP (checksum 0 over IPv4, as
+ * rdma_rxe does; a real checksum over IPv6, which rxe and every RoCE
+ * receiver accept) and the IP header (DF for IPv4), computes the ICRC over
+ * those final headers and hands the packet to the IP layer.
+ *
+ * Local delivery: a packet for an address of this host (loopback on one
+ * device, or another softodp device of the namespace) is not sent through
+ * the IP stack and the loopback netdev, but handed straight to the receive
+ * path (sod_rx()) as if it had come in over the loopback device, with the
+ * same headers.  Its ICRC is neither computed nor checked: the bytes never
+ * leave this host's memory.  The receiving QP is added to @run (the list
+ * of the thread running this pass, or NULL), so that the same thread runs
+ * its pass next instead of waking its work item.  Counts
+ * SOD_STAT_TX_LOCAL besides the following.
+ *
+ * Counts SOD_STAT_TX_PACKETS and SOD_STAT_TX_BYTES (BTH to ICRC) or
+ * SOD_STAT_TX_DROP.  Returns 0 or a negative errno (no route, IPv6
+ * unavailable, the stack dropped it).
  */
 int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
-		 u16 src_port, struct sk_buff *skb)
+		 u16 src_port, struct sk_buff *skb, struct sod_run *run)
 {
 	struct sod_net *sn = net_generic(sdev->net, sod_net_id);
 	struct net *net = sdev->net;
@@ -225,6 +238,7 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 	unsigned int len;
 	__le32 icrc;
 	struct sock *sk;
+	bool local;
 	int err;
 
 	if (WARN_ON_ONCE(skb_tailroom(skb) < SOD_ICRC_BYTES ||
@@ -235,7 +249,8 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 		goto drop;
 	}
 
-	dst = sod_route(sdev, sn, av);
+	local = sod_addr_is_local(net, &av->daddr, av->ipv6);
+	dst = sod_route(sdev, sn, av, local);
 	if (!dst) {
 		sod_dbg(sdev, "no route to %pI6c\n", &av->daddr);
 		err = -EHOSTUNREACH;
@@ -245,7 +260,6 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 	skb_put(skb, SOD_ICRC_BYTES);
 	len = skb->len;
 	sod_push_udp(skb, src_port);
-	skb_dst_set(skb, dst);
 	skb->ip_summed = CHECKSUM_NONE;
 	if (!av->ipv6) {
 		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
@@ -257,6 +271,23 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 		sod_push_ipv6(skb, av, dst);
 	}
 
+	if (local) {
+		dst_release(dst);
+		/* What the IP layer would have filled in on the way out. */
+		if (!av->ipv6)
+			ip_send_check(ip_hdr(skb));
+		memset(skb_tail_pointer(skb) - SOD_ICRC_BYTES, 0,
+		       SOD_ICRC_BYTES);
+		skb->dev = net->loopback_dev;
+		skb->pkt_type = PACKET_HOST;
+		sod_stat_inc(sdev, SOD_STAT_TX_PACKETS);
+		sod_stat_add(sdev, SOD_STAT_TX_BYTES, len);
+		sod_stat_inc(sdev, SOD_STAT_TX_LOCAL);
+		sod_rx(net, skb, true, run);
+		return 0;
+	}
+
+	skb_dst_set(skb, dst);
 	/* The headers are final: the ICRC covers them, masked. */
 	icrc = sod_icrc(skb);
 	memcpy(skb_tail_pointer(skb) - SOD_ICRC_BYTES, &icrc, sizeof(icrc));
@@ -318,7 +349,8 @@ static struct sod_dev *sod_rx_dev(struct sod_net *sn, struct net *net,
 
 /*
  * sod_rx_parse - check a packet whose data starts at the BTH and fill
- * SOD_PKT(skb).  Softirq.  The skb is linear.  Returns the stat to count
+ * SOD_PKT(skb).  Softirq, or process context for a @local packet (which
+ * has no ICRC to check).  The skb is linear.  Returns the stat to count
  * for a drop, or SOD_NUM_STATS if the packet is good.
  *
  * The checks that need no trust in the packet come first (lengths, so
@@ -326,7 +358,7 @@ static struct sod_dev *sod_rx_dev(struct sod_net *sn, struct net *net,
  * authentic packet may still get wrong (P_Key).  Packets failing these
  * checks are silently dropped, never answered (IBTA header validation).
  */
-static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
+static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6, bool local)
 {
 	struct sod_pkt *pkt = SOD_PKT(skb);
 	unsigned int len = skb->len, hdr_len;
@@ -358,8 +390,9 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 	if (!(flags & SOD_F_PAYLOAD) && len != hdr_len + SOD_ICRC_BYTES)
 		return SOD_STAT_RX_DROP_MALFORMED;
 
+	/* A locally delivered packet has no ICRC (see sod_pkt_xmit()). */
 	memcpy(&icrc, skb->data + len - SOD_ICRC_BYTES, sizeof(icrc));
-	if (sod_icrc(skb) != icrc)
+	if (!local && sod_icrc(skb) != icrc)
 		return SOD_STAT_RX_DROP_ICRC;
 
 	/*
@@ -386,15 +419,18 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
 }
 
 /*
- * sod_udp_encap_recv - encap_rcv of the tunnel sockets: one RoCEv2 packet
- * arrived (the UDP layer checked its length and checksum).
+ * sod_rx - one RoCEv2 packet arrived: check it, find its device and QP,
+ * and queue it on the QP for its pass.
  *
- * Softirq context: never sleeps, never touches user memory.  Always
- * consumes the skb (returns 0).  A packet is dropped and counted on its
- * device (each reason its own counter) when malformed, of an unknown
- * opcode, when its ICRC or P_Key is wrong, when no QP has its destination
- * QPN or the QP is of another type than the opcode's, or when the QP has
- * SOD_RXQ_MAX packets waiting already; one for no device is just freed.
+ * Softirq context (sod_udp_encap_recv(), @local false, @run NULL), or the
+ * process context of a QP pass for a packet this host sent to itself
+ * (sod_pkt_xmit(), @local true: no ICRC to check, and the QP goes on
+ * @run).  Never sleeps, never touches user memory.  Always consumes the
+ * skb.  A packet is dropped and counted on its device (each reason its own
+ * counter) when malformed, of an unknown opcode, when its ICRC or P_Key is
+ * wrong, when no QP has its destination QPN or the QP is of another type
+ * than the opcode's, or when the QP has SOD_RXQ_MAX packets waiting
+ * already; one for no device is just freed.
  *
  * What sod_qp_rcv() gets (and may rely on):
  *   - a linear skb whose data is the BTH; skb->len runs from the BTH to
@@ -408,13 +444,12 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6)
  *   - skb->dev is the netdev the packet came in on: the device's own, or
  *     the loopback device for a packet this host sent to itself.  In the
  *     first case eth_hdr(skb) (skb_mac_header) is the Ethernet header as
- *     received; for the loopback device it is the loopback's made-up
- *     header, whose addresses are not meaningful (use the own netdev's
- *     address as the source MAC).
+ *     received; for the loopback device it is not meaningful (use the own
+ *     netdev's address as the source MAC).
  */
-static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
+static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
+		   struct sod_run *run)
 {
-	struct net *net = sock_net(sk);
 	struct sod_net *sn = net_generic(net, sod_net_id);
 	enum sod_stat drop = SOD_STAT_RX_DROP_MALFORMED;
 	struct sod_dev *sdev;
@@ -443,7 +478,7 @@ static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	__skb_pull(skb, off + sizeof(*uh));
 
-	drop = sod_rx_parse(skb, ipv6);
+	drop = sod_rx_parse(skb, ipv6, local);
 	if (drop != SOD_NUM_STATS)
 		goto drop;
 
@@ -469,10 +504,10 @@ static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	}
 	sod_stat_inc(sdev, SOD_STAT_RX_PACKETS);
 	sod_stat_add(sdev, SOD_STAT_RX_BYTES, skb->len);
-	sod_qp_rcv(qp, skb);
+	sod_qp_rcv(qp, skb, run);
 	sod_qp_put(qp);
 	rcu_read_unlock();
-	return 0;
+	return;
 
 drop:
 	sod_dbg(sdev, "dropped a packet (counter %d)\n", drop);
@@ -480,6 +515,16 @@ drop:
 free:
 	rcu_read_unlock();
 	kfree_skb(skb);
+}
+
+/*
+ * sod_udp_encap_recv - encap_rcv of the tunnel sockets: the UDP layer
+ * checked the datagram's length and checksum.  Softirq context; always
+ * consumes the skb (returns 0).  See sod_rx().
+ */
+static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
+{
+	sod_rx(sock_net(sk), skb, false, NULL);
 	return 0;
 }
 

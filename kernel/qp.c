@@ -37,20 +37,57 @@ void sod_qp_put(struct sod_qp *qp)
 		complete(&qp->ref_done);
 }
 
-/* sod_qp_kick - have the work item run.  Any context. */
+/* sod_qp_kick - have the work item run a pass.  Any context. */
 void sod_qp_kick(struct sod_qp *qp)
 {
+	sod_qp_want(qp);
 	queue_work(sod_wq, &qp->work);
 }
 
 /*
- * sod_qp_rcv - take a packet for @qp from the receive path.  Softirq; the
- * caller holds a reference on @qp; consumes @skb.
+ * sod_qp_unlock - release qp->mutex taken outside a pass (modify_qp,
+ * query_qp): a pass asked for meanwhile by a thread that could not take
+ * the mutex (sod_qp_run()) goes to the work item.  Process context.
  */
-void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb)
+static void sod_qp_unlock(struct sod_qp *qp)
+{
+	mutex_unlock(&qp->mutex);
+	/* The unlock, then the bit: pairs with sod_qp_run_one(). */
+	smp_mb();
+	if (test_bit(SOD_QP_EV_PASS, &qp->events))
+		sod_qp_kick(qp);
+}
+
+/*
+ * sod_run_add - have the thread that owns @run run @qp's pass after its
+ * current one.  Takes a reference on @qp (the caller holds one).  Returns
+ * false when @run is full.  Process context, the pass that owns @run.
+ */
+static bool sod_run_add(struct sod_run *run, struct sod_qp *qp)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->n; i++)
+		if (run->qp[i] == qp)
+			return true;
+	if (run->n == SOD_RUN_MAX)
+		return false;
+	refcount_inc(&qp->ref);
+	run->qp[run->n++] = qp;
+	return true;
+}
+
+/*
+ * sod_qp_rcv - take a packet for @qp from the receive path; consumes @skb.
+ * The caller holds a reference on @qp.  Softirq (@run NULL: the work item
+ * runs), or the process context of a pass that delivered the packet
+ * locally (@qp goes on @run, see sod_qp_run()).
+ */
+void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 {
 	skb_queue_tail(&qp->rxq, skb);
-	sod_qp_kick(qp);
+	if (!run || !sod_run_add(run, qp))
+		sod_qp_kick(qp);
 }
 
 /*
@@ -91,7 +128,7 @@ void sod_qp_error(struct sod_qp *qp)
 		qp->last_wqe_sent = true;
 		sod_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
 	}
-	sod_qp_kick(qp);
+	sod_qp_want(qp);
 }
 
 /*
@@ -238,7 +275,7 @@ struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
 int sod_pkt_send(struct sod_qp *qp, const struct sod_av *av,
 		 struct sk_buff *skb)
 {
-	return sod_pkt_xmit(qp->sdev, av, qp->attr.src_port, skb);
+	return sod_pkt_xmit(qp->sdev, av, qp->attr.src_port, skb, qp->run);
 }
 
 /*
@@ -286,17 +323,94 @@ static bool sod_qp_rx(struct sod_qp *qp)
 static void sod_qp_process(struct sod_qp *qp);
 
 /*
+ * sod_qp_run_one - run a pass over @qp (taken from @run) if its mutex can
+ * be had: waiting for it if @wait, else only trying.  A thread that
+ * cannot take the mutex leaves the pass to the holder: the wanted bit is
+ * set before the try, and every holder tests it after its unlock (here
+ * and in sod_qp_unlock()), so no request is lost and the caller never
+ * waits.  A pass wanted again afterwards (more work than one pass's
+ * budget, a post meanwhile) goes back on @run, or to the work item once
+ * *@passes reached SOD_RUN_PASSES.  Process context, may sleep; no QP
+ * mutex held.
+ */
+static void sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
+			   unsigned int *passes, bool wait)
+{
+	if (*passes >= SOD_RUN_PASSES) {
+		sod_qp_kick(qp);
+		return;
+	}
+	sod_qp_want(qp);
+	/* The bit, then the lock: pairs with the holder's unlock, then test. */
+	smp_mb__after_atomic();
+	if (wait)
+		mutex_lock(&qp->mutex);
+	else if (!mutex_trylock(&qp->mutex))
+		return;
+	clear_bit(SOD_QP_EV_PASS, &qp->events);
+	/* Clear before the pass reads the rings and rxq. */
+	smp_mb__after_atomic();
+	qp->run = run;
+	sod_qp_process(qp);
+	qp->run = NULL;
+	(*passes)++;
+	mutex_unlock(&qp->mutex);
+	/* The unlock, then the bit: a failed trylock elsewhere is seen. */
+	smp_mb();
+	if (test_bit(SOD_QP_EV_PASS, &qp->events) &&
+	    (*passes >= SOD_RUN_PASSES || !sod_run_add(run, qp)))
+		sod_qp_kick(qp);
+}
+
+/*
+ * sod_qp_run - a pass over @qp, then over the QPs of this host that its
+ * packets were delivered to (sod_pkt_xmit()), then over theirs, ...: at
+ * most SOD_RUN_PASSES passes in all, each only if the QP's mutex is free
+ * (else its holder runs it); a QP left over goes to its work item.
+ * Between two softodp QPs of one host (loopback) a message, its ACK and
+ * the completion are so handled by one thread without a work-queue
+ * wake-up, which is what makes loopback latency low
+ * (docs/performance.md).
+ *
+ * Process context, may sleep; no QP mutex held.  @wait: wait for
+ * qp->mutex (the work item), or leave the pass to the holder (the doorbell
+ * system call).
+ */
+static void sod_qp_run(struct sod_qp *qp, bool wait)
+{
+	struct sod_run run = { .n = 0 };
+	unsigned int passes = 0, i;
+	struct sod_qp *q;
+
+	/* Only fails while destroy_qp() waits for the work item. */
+	if (!refcount_inc_not_zero(&qp->ref))
+		return;
+	run.qp[run.n++] = qp;
+	while (run.n) {
+		q = run.qp[0];
+		run.n--;
+		for (i = 0; i < run.n; i++)
+			run.qp[i] = run.qp[i + 1];
+		if (q != qp)
+			sod_stat_inc(q->sdev, SOD_STAT_RUN_PASSES);
+		sod_qp_run_one(q, &run, &passes, wait && q == qp && !passes);
+		sod_qp_put(q);
+	}
+}
+
+/*
  * sod_qp_work - the QP's work item: all protocol processing and every
- * access to memory on the QP's behalf.  Process context, may sleep; runs
- * with qp->mutex held and never concurrently with itself.
+ * access to memory on the QP's behalf (also done by sod_qp_run() in other
+ * threads, under the same mutex).  Process context, may sleep; never
+ * concurrently with itself.
  */
 static void sod_qp_work(struct work_struct *work)
 {
 	struct sod_qp *qp = container_of(work, struct sod_qp, work);
 
-	mutex_lock(&qp->mutex);
-	sod_qp_process(qp);
-	mutex_unlock(&qp->mutex);
+	/* Another thread may have run the pass since the kick. */
+	if (test_bit(SOD_QP_EV_PASS, &qp->events))
+		sod_qp_run(qp, true);
 }
 
 /*
@@ -327,7 +441,7 @@ static void sod_qp_process(struct sod_qp *qp)
 		break;
 	}
 	if (more || (!skb_queue_empty(&qp->rxq) && !qp->resp.rd_streaming))
-		sod_qp_kick(qp);
+		sod_qp_want(qp);
 }
 
 static void sod_retrans_timer(struct timer_list *t)
@@ -732,7 +846,7 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	}
 	err = 0;
 out:
-	mutex_unlock(&qp->mutex);
+	sod_qp_unlock(qp);
 	return err;
 }
 
@@ -786,7 +900,7 @@ static int sod_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	attr->timeout = qp->attr.timeout;
 	attr->retry_cnt = qp->attr.retry_cnt;
 	attr->rnr_retry = qp->attr.rnr_retry;
-	mutex_unlock(&qp->mutex);
+	sod_qp_unlock(qp);
 
 	init->qp_type = qp->type;
 	init->send_cq = qp->ibqp.send_cq;
@@ -908,15 +1022,14 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		/*
 		 * The doorbell is a system call (process context): send from
 		 * here when nobody else is working on the QP, which saves the
-		 * hop through the work queue.  Otherwise the worker will see
-		 * the new WQEs.
+		 * hop through the work queue (and, for a peer on this host,
+		 * run its pass too: sod_qp_run()).  Otherwise the worker will
+		 * see the new WQEs.
 		 */
-		if (in_task() && mutex_trylock(&qp->mutex)) {
-			sod_qp_process(qp);
-			mutex_unlock(&qp->mutex);
-		} else {
+		if (in_task())
+			sod_qp_run(qp, false);
+		else
 			sod_qp_kick(qp);
-		}
 		return 0;
 	}
 	if (state == IB_QPS_RESET || state == IB_QPS_INIT ||

@@ -15,14 +15,32 @@
 #define SOD_ACKREQ_MASK		15
 /* Packets handled / sent per pass of the work item before it yields. */
 #define SOD_WORK_BUDGET		64
+/*
+ * Passes over other QPs that one thread runs after its own (sod_qp_run():
+ * local delivery) before it leaves the rest to their work items.
+ */
+#define SOD_RUN_PASSES		16
 
 /* qp->events bits: set from timers and verbs, consumed by the worker. */
 enum {
 	SOD_QP_EV_RETRANS,	/* the retransmission timer fired */
 	SOD_QP_EV_RNR,		/* the RNR timer fired */
+	SOD_QP_EV_PASS,		/* a pass is wanted (sod_qp_want()) */
 };
 
 extern struct workqueue_struct *sod_wq;
+
+/*
+ * sod_qp_want - ask for one more pass over @qp from whichever thread holds
+ * qp->mutex: it runs the pass, or has the work item run it, before or
+ * right after it lets go of the mutex.  Any context; called with
+ * qp->mutex held (in a pass, or in modify_qp) it is all that is needed;
+ * elsewhere use sod_qp_kick().
+ */
+static inline void sod_qp_want(struct sod_qp *qp)
+{
+	set_bit(SOD_QP_EV_PASS, &qp->events);
+}
 
 /* qp.c */
 void sod_qp_kick(struct sod_qp *qp);

@@ -404,7 +404,7 @@ static void sod_req_idle(struct sod_qp *qp)
 	/* Pairs with the provider's store-release of prod. */
 	if (smp_load_acquire(&ring->prod) != qp->req.fetch) {
 		WRITE_ONCE(ring->flags, 0);
-		sod_qp_kick(qp);
+		sod_qp_want(qp);
 	}
 }
 
@@ -486,7 +486,7 @@ void sod_req_process(struct sod_qp *qp)
 		sod_qp_event(qp, IB_EVENT_SQ_DRAINED);
 	}
 	if (budget <= 0)
-		sod_qp_kick(qp);
+		sod_qp_want(qp);
 	else if (!stalled && qp->req.cur == qp->req.fetch)
 		sod_req_idle(qp);
 }

@@ -446,7 +446,7 @@ void sod_resp_read_stream(struct sod_qp *qp)
 	if (mr)
 		sod_mr_put(mr);
 	if (qp->resp.rd_streaming)
-		sod_qp_kick(qp);
+		sod_qp_want(qp);
 }
 
 /* Start (or restart) the READ response stream at @psn for @len at @va. */
@@ -801,5 +801,5 @@ void sod_resp_flush(struct sod_qp *qp)
 	/* Flag before prod, as in sod_req_idle(): no post is missed. */
 	smp_mb();
 	if (sod_queue_consumer_avail(&qp->rq))
-		sod_qp_kick(qp);
+		sod_qp_want(qp);
 }

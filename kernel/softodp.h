@@ -102,6 +102,8 @@ enum sod_stat {
 	SOD_STAT_NAK_REM_ACCESS,
 	SOD_STAT_NAK_REM_OP,
 	SOD_STAT_NAK_SEQ_ERR,
+	SOD_STAT_TX_LOCAL,		/* sent to a device of this host directly */
+	SOD_STAT_RUN_PASSES,		/* QP passes run by the delivering thread */
 	SOD_NUM_STATS
 };
 
@@ -407,6 +409,7 @@ struct sod_ah {
 /* ------------------------------------------------------------------ */
 
 struct sod_qp;
+struct sod_run;
 
 /* Kernel-side state of one SQ slot, set when the requester first fetches it. */
 enum sod_swqe_state {
@@ -543,6 +546,7 @@ struct sod_qp {
 	struct timer_list rnr_timer;
 	unsigned long events;		/* SOD_QP_EV_* bits, atomic bitops */
 	bool destroyed;			/* under @mutex; timers stop requeueing */
+	struct sod_run *run;		/* under @mutex: the running pass's list */
 	bool comm_est;			/* COMM_EST sent */
 	bool last_wqe_sent;		/* LAST_WQE_REACHED sent (SRQ) */
 
@@ -771,17 +775,30 @@ int sod_av_from_attr(struct sod_dev *sdev, struct sod_av *av,
 int sod_ah_lookup(struct sod_dev *sdev, u32 ah_num, u32 pdn,
 		  struct sod_av *av);
 
+/*
+ * QPs of this host that packets were handed to directly (sod_pkt_xmit()
+ * to a local destination) while a thread ran QP passes: that thread runs
+ * their passes next, instead of waking their work items.  On the stack of
+ * sod_qp_run(); each entry holds a QP reference.  See docs/datapath.md,
+ * "Local delivery".
+ */
+#define SOD_RUN_MAX		8
+struct sod_run {
+	struct sod_qp *qp[SOD_RUN_MAX];
+	unsigned int n;
+};
+
 /* qp.c */
 extern const struct ib_device_ops sod_qp_ops;
 struct sod_qp *sod_qp_get_rcu(struct sod_dev *sdev, u32 qpn);
 void sod_qp_put(struct sod_qp *qp);
-void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb);
+void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run);
 
 /* net.c */
 struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
 			      unsigned int len);
 int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
-		 u16 src_port, struct sk_buff *skb);
+		 u16 src_port, struct sk_buff *skb, struct sod_run *run);
 int sod_net_init(void);
 void sod_net_exit(void);
 int sod_tunnel_get(struct sod_dev *sdev);

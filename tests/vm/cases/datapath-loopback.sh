@@ -37,8 +37,27 @@ traffic() {
 	return $rc
 }
 
+# ctr NAME: one of softodp0's port counters.
+ctr() {
+	rdma statistic show link softodp0/1 | tr ' ' '\n' |
+		awk -v n="$1" '$0 == n { getline; print; exit }'
+}
+declare -A C0
+for c in sent_pkts rcvd_pkts sent_pkts_local local_passes; do C0[$c]=$(ctr $c); done
+
 t_check "RC and UD, all operations, MTU 1024" \
 	traffic all --ops all --sizes "$SIZES" --iters 2 --mtu 1024
+
+# Local delivery (docs/datapath.md): every packet to the device's own GID
+# is handed to its receive path, not sent through lo, and the sending
+# thread runs the receiving QP's pass.
+declare -A D
+for c in sent_pkts rcvd_pkts sent_pkts_local local_passes; do D[$c]=$(( $(ctr $c) - C0[$c] )); done
+echo "counters: sent ${D[sent_pkts]} rcvd ${D[rcvd_pkts]} local ${D[sent_pkts_local]} passes ${D[local_passes]}"
+t_check "loopback packets all delivered locally" \
+	eval '[ "${D[sent_pkts]}" -gt 100 ] && [ "${D[sent_pkts_local]}" = "${D[sent_pkts]}" ] &&
+		[ "${D[rcvd_pkts]}" = "${D[sent_pkts]}" ]'
+t_check "receiving QPs run by the sending thread" eval '[ "${D[local_passes]}" -gt 0 ]'
 t_check "RC over an SRQ shared by two QPs" \
 	traffic srq --ops send,send_imm,write_imm --sizes "$SIZES" --srq --mtu 1024
 # Error completions (bad keys, rights, PD, flush, RNR, vanished peer): the
