@@ -12,6 +12,7 @@
 #define SOD_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <infiniband/verbs.h>
@@ -57,5 +58,184 @@ int sod_mtu_to_bytes(enum ibv_mtu mtu);
  * addresses).
  */
 int sod_roce_v2_ipv4_gid(struct ibv_context *ctx, uint8_t port);
+
+/* ------------------------------------------------------------ time */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long sod_now_ms(void);
+
+/* ------------------------------------------------------------ options */
+
+/*
+ * Shared pieces of the getopt_long loops (every program sets opterr = 0
+ * and reports option errors itself).
+ */
+
+/*
+ * Parse @arg of option --@name into *out, or exit with the usage error
+ * "invalid --NAME 'ARG' (MIN..MAX)".
+ */
+void sod_opt_long(const char *usage, const char *name, const char *arg,
+		  long min, long max, long *out);
+
+/*
+ * The "default:" of the option switch: for 'h' (--help) print
+ * "Usage: <prog> <usage>" on stdout and exit SOD_EXIT_OK; for anything
+ * else (unknown option, missing argument) the usage error "unknown or
+ * incomplete option 'OPT'" naming argv[optind - 1].
+ */
+void sod_opt_other(int c, const char *usage, char **argv)
+	__attribute__((noreturn));
+
+/*
+ * After the option loop: usage error if an argument is left
+ * ("unexpected argument 'ARG'") or @dev is NULL ("--dev is required").
+ */
+void sod_opt_done(const char *usage, int argc, char **argv, const char *dev);
+
+/*
+ * Parse @s, the argument of --@opt: a comma list of names out of a table
+ * of @n names.  The i-th name is the string pointer at byte offset
+ * i * @stride from @names, so a table of structs is passed as
+ * (&tab[0].name, sizeof(tab[0])) and an array of strings as
+ * (arr, sizeof(arr[0])).  Sets selected[i] for every name listed and
+ * clears the others.  A usage error (exit SOD_EXIT_USAGE) for a list of
+ * 512 characters or more ("invalid --OPT 'S'"), an unknown name
+ * ("invalid --OPT: unknown KIND 'NAME'") or an empty list
+ * ("invalid --OPT 'S': no KIND").
+ */
+void sod_opt_select(const char *usage, const char *opt, const char *kind,
+		    const char *s, const char *const *names, size_t stride,
+		    size_t n, bool *selected);
+
+/* ------------------------------------------------------------ failing */
+
+/*
+ * The failure path of the two-sided programs (sod_traffic, sod_loss).
+ * sod_fail: "<prog>: FAIL <message>" on stderr, "FAIL <message>" to the
+ * peer if the control connection is open, exit SOD_EXIT_FAIL.
+ * sod_die_env (the environment is not as required): "<prog>: <message>" on
+ * stderr, "FAIL peer setup failed" to the peer, exit SOD_EXIT_USAGE.
+ * The peer is told once: a failure while telling it just exits.
+ */
+void sod_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void sod_die_env(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+/* ------------------------------------------------------------ TCP */
+
+/*
+ * Listen on TCP @port (every IPv4 address), print "<who>: listening on
+ * TCP port PORT" on stdout and wait up to @wait_ms for one @peer_name to
+ * connect.  Returns the connected socket (TCP_NODELAY set), else a
+ * negative exit code with the reason in @msg: -SOD_EXIT_USAGE if the port
+ * cannot be listened on, -SOD_EXIT_FAIL if no peer came.
+ */
+int sod_tcp_accept(long port, const char *who, const char *peer_name,
+		   long wait_ms, char *msg, size_t len);
+
+/*
+ * Connect to @host (IPv4 address or name) on TCP @port, retrying every
+ * 100 ms while the peer does not listen yet (refused, unreachable, timed
+ * out) for up to @retry_ms.  Returns the socket (TCP_NODELAY set), else a
+ * negative exit code with the reason in @msg: -SOD_EXIT_USAGE if @host
+ * does not resolve, -SOD_EXIT_FAIL if the connection failed.
+ */
+int sod_tcp_connect(const char *host, long port, long retry_ms, char *msg,
+		    size_t len);
+
+/* ------------------------------------------------------------ control */
+
+/*
+ * The control connection of sod_traffic and sod_loss: one TCP connection,
+ * text lines ('\n' ended) of less than SOD_LINE_MAX bytes.  Any error ends
+ * the program through sod_fail/sod_die_env.
+ */
+#define SOD_LINE_MAX 512
+
+/*
+ * Open it: @host NULL: the server (sod_tcp_accept, waiting up to
+ * @accept_ms for the client); else the client (sod_tcp_connect, retrying
+ * up to @connect_ms).  Sends and receives time out after @io_timeout_s.
+ */
+void sod_ctl_open(const char *host, long port, long accept_ms,
+		  long connect_ms, long io_timeout_s);
+
+/* Send one line (the '\n' is added). */
+void sod_ctl_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Receive one line (without the '\n') into @line.  End of stream or an
+ * error is a failure; a "FAIL <why>" line from the peer prints
+ * "<prog>: FAIL peer reported: <why>" and exits SOD_EXIT_FAIL.
+ */
+void sod_ctl_recv(char *line, size_t len);
+
+/* Receive one line; a failure unless it is @want. */
+void sod_ctl_expect(const char *want);
+
+/* ------------------------------------------------------------ CQs */
+
+/* A CQ with its own completion channel, armed (sod_traffic, sod_loss). */
+struct sod_cq {
+	struct ibv_comp_channel *ch;
+	struct ibv_cq *cq;
+};
+
+/* Create and arm it, or sod_fail. */
+void sod_cq_create(struct ibv_context *ctx, struct sod_cq *c, int depth);
+/* Destroy it (either part may be NULL), or sod_fail. */
+void sod_cq_destroy(struct sod_cq *c);
+
+/*
+ * One completion into @wc within @timeout_ms: true if one came.  Event
+ * driven (re-arms the CQ), but polls again at least every 100 ms, so a
+ * lost event delays, never hides, a completion.  Verb errors sod_fail.
+ */
+bool sod_cq_wait(struct sod_cq *c, struct ibv_wc *wc, long timeout_ms);
+
+/* sod_fail unless the CQ is empty ("WHAT: expected no further completion"). */
+void sod_cq_expect_empty(struct sod_cq *c, const char *what);
+
+/*
+ * One completion into @wc within @timeout_ms, by polling (sleeping @nap_us
+ * between polls): 1 if one came, 0 if none in time, or ibv_poll_cq's
+ * negative result.  For programs with their own failure path.
+ */
+int sod_poll_one(struct ibv_cq *cq, struct ibv_wc *wc, long timeout_ms,
+		 long nap_us);
+
+/* ------------------------------------------------------------ RC QPs */
+
+/* What sod_rc_rtr_rts needs to know of the connection. */
+struct sod_rc_conn {
+	uint8_t port;
+	enum ibv_mtu path_mtu;
+	union ibv_gid dgid;		/* the peer's GID (is_global, hop limit 64) */
+	uint8_t sgid_index;
+	uint32_t dest_qpn;
+	uint32_t rq_psn;		/* the peer's first PSN */
+	uint32_t sq_psn;		/* ours */
+	uint8_t max_dest_rd_atomic, max_rd_atomic;
+	uint8_t min_rnr_timer, timeout, retry_cnt, rnr_retry;
+};
+
+/*
+ * RESET -> INIT on @port with pkey index 0 and REMOTE_WRITE, REMOTE_READ
+ * and REMOTE_ATOMIC access: 0 or ibv_modify_qp's error.
+ */
+int sod_rc_init(struct ibv_qp *qp, uint8_t port);
+
+/*
+ * INIT -> RTR -> RTS as @c says: 0, or ibv_modify_qp's error with *step
+ * set to the state that was not reached ("RTR" or "RTS").
+ */
+int sod_rc_rtr_rts(struct ibv_qp *qp, const struct sod_rc_conn *c,
+		   const char **step);
+
+/* sod_rc_init then sod_rc_rtr_rts (*step "INIT", "RTR" or "RTS"). */
+int sod_rc_connect(struct ibv_qp *qp, const struct sod_rc_conn *c,
+		   const char **step);
 
 #endif /* SOD_COMMON_H */
