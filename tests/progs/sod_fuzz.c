@@ -216,60 +216,28 @@ static void ctl_io(void *buf, size_t len, bool wr)
 	}
 }
 
+/* Wait for the sender (it may start much later: another VM). */
 static void ctl_listen(void)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)o.port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-	};
-	struct pollfd pfd;
-	int one = 1, ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char msg[300];
 
-	if (ls < 0)
-		die_env("socket: %s", strerror(errno));
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-		die_env("cannot listen on TCP port %ld: %s", o.port, strerror(errno));
-	sod_info("target: listening on TCP port %ld", o.port);
-	pfd.fd = ls;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 120000) != 1)
-		fail("control connection: expected a sender within 120 s, got none");
-	ctl = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	ctl = sod_tcp_accept(o.port, "target", "sender", 120000, msg, sizeof(msg));
+	if (ctl == -SOD_EXIT_USAGE)
+		die_env("%s", msg);
 	if (ctl < 0)
-		fail("control connection: accept: %s", strerror(errno));
-	close(ls);
-	setsockopt(ctl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		fail("%s", msg);
 }
 
-static void ctl_connect(struct in_addr host)
+/* Connect to the target, retrying while it does not listen yet. */
+static void ctl_connect(void)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)o.port),
-		.sin_addr = host,
-	};
-	uint64_t deadline = now_ms() + 60000;
-	int one = 1;
+	char msg[300];
 
-	for (;;) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		int err;
-
-		ctl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (ctl < 0)
-			die_env("socket: %s", strerror(errno));
-		if (connect(ctl, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		err = errno;
-		close(ctl);
-		if (now_ms() > deadline)
-			fail("control connection to %s:%ld: expected success got %s",
-			     o.host, o.port, strerror(err));
-		nanosleep(&ts, NULL);	/* the target may not listen yet */
-	}
-	setsockopt(ctl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ctl = sod_tcp_connect(o.host, o.port, 60000, msg, sizeof(msg));
+	if (ctl == -SOD_EXIT_USAGE)
+		die_env("%s", msg);
+	if (ctl < 0)
+		fail("%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -430,49 +398,39 @@ static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
 
 static void rc_reset(uint32_t i, uint32_t psn, uint32_t dqpn)
 {
+	const struct sod_rc_conn c = {
+		.port = IB_PORT,
+		.path_mtu = t.mtu,
+		.dgid = t.peer_gid,
+		.sgid_index = (uint8_t)t.gid_index,
+		.dest_qpn = dqpn,
+		.rq_psn = psn,
+		.max_dest_rd_atomic = t.max_rd,
+		.max_rd_atomic = 1,
+		.min_rnr_timer = 1,
+		.timeout = 14,
+		.retry_cnt = 7,
+		.rnr_retry = 7,
+	};
 	struct ibv_qp *qp = t.rc[i];
 	struct ibv_qp_attr a;
+	const char *step;
+	int ret;
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RESET;
 	modify(qp, &a, IBV_QP_STATE, "RC RESET");
 	service_cq();
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = IB_PORT;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "RC INIT");
+	ret = sod_rc_init(qp, IB_PORT);
+	if (ret)
+		fail("ibv_modify_qp(RC INIT): expected success got %s", strerror(ret));
 	for (uint32_t s = 0; s < RQ_DEPTH; s++)
 		post_recv(qp, i, s);
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = t.mtu;
-	a.dest_qp_num = dqpn;
-	a.rq_psn = psn;
-	a.max_dest_rd_atomic = t.max_rd;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = t.peer_gid;
-	a.ah_attr.grh.sgid_index = (uint8_t)t.gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = IB_PORT;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-	       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-	       IBV_QP_MIN_RNR_TIMER, "RC RTR");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RC RTS");
+	ret = sod_rc_rtr_rts(qp, &c, &step);
+	if (ret)
+		fail("ibv_modify_qp(RC %s): expected success got %s", step,
+		     strerror(ret));
 }
 
 static struct ibv_qp *make_qp(struct ibv_pd *pd, struct ibv_cq *scq,
@@ -1999,7 +1957,7 @@ static int sender_run(void)
 	s.dst.sin_family = AF_INET;
 	s.dst.sin_addr = host;
 
-	ctl_connect(host);
+	ctl_connect();
 	if (getsockname(ctl, (struct sockaddr *)&me, &ml))
 		fail("getsockname: %s", strerror(errno));
 	s.me = me.sin_addr;
