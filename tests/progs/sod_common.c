@@ -222,16 +222,16 @@ void sod_opt_done(const char *usage, int argc, char **argv, const char *dev)
 		sod_usage_error(usage, "--dev is required");
 }
 
-void sod_opt_select(const char *usage, const char *opt, const char *kind,
-		    const char *s, const char *const *names, size_t stride,
-		    size_t n, bool *selected)
+int sod_opt_list(const char *usage, const char *opt, const char *kind,
+		 const char *s, const char *const *names, size_t stride,
+		 size_t n, int *out, int max)
 {
 	char tmp[512], *save = NULL, *tok;
+	int cnt = 0;
 
 	if (strlen(s) >= sizeof(tmp))
 		sod_usage_error(usage, "invalid --%s '%s'", opt, s);
 	strcpy(tmp, s);
-	memset(selected, 0, n * sizeof(*selected));
 	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		size_t i;
 
@@ -245,12 +245,25 @@ void sod_opt_select(const char *usage, const char *opt, const char *kind,
 		if (i == n)
 			sod_usage_error(usage, "invalid --%s: unknown %s '%s'", opt,
 					kind, tok);
-		selected[i] = true;
+		if (cnt == max)
+			sod_usage_error(usage, "invalid --%s: more than %d", opt, max);
+		out[cnt++] = (int)i;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (selected[i])
-			return;
-	sod_usage_error(usage, "invalid --%s '%s': no %s", opt, s, kind);
+	if (!cnt)
+		sod_usage_error(usage, "invalid --%s '%s': no %s", opt, s, kind);
+	return cnt;
+}
+
+void sod_opt_select(const char *usage, const char *opt, const char *kind,
+		    const char *s, const char *const *names, size_t stride,
+		    size_t n, bool *selected)
+{
+	int idx[256];	/* a 511-character list has at most 256 names */
+	int cnt = sod_opt_list(usage, opt, kind, s, names, stride, n, idx, 256);
+
+	memset(selected, 0, n * sizeof(*selected));
+	for (int i = 0; i < cnt; i++)
+		selected[idx[i]] = true;
 }
 
 /* ------------------------------------------------------------ failing */

@@ -98,15 +98,36 @@ void sod_opt_done(const char *usage, int argc, char **argv, const char *dev);
  * of @n names.  The i-th name is the string pointer at byte offset
  * i * @stride from @names, so a table of structs is passed as
  * (&tab[0].name, sizeof(tab[0])) and an array of strings as
- * (arr, sizeof(arr[0])).  Sets selected[i] for every name listed and
- * clears the others.  A usage error (exit SOD_EXIT_USAGE) for a list of
- * 512 characters or more ("invalid --OPT 'S'"), an unknown name
- * ("invalid --OPT: unknown KIND 'NAME'") or an empty list
- * ("invalid --OPT 'S': no KIND").
+ * (arr, sizeof(arr[0])); NULL names never match.  Stores the index of
+ * every name listed, in order, in out[0..max) and returns how many.  A
+ * usage error (exit SOD_EXIT_USAGE) for a list of 512 characters or more
+ * ("invalid --OPT 'S'"), an unknown name ("invalid --OPT: unknown KIND
+ * 'NAME'"), more than @max names ("invalid --OPT: more than MAX") or an
+ * empty list ("invalid --OPT 'S': no KIND").
+ */
+int sod_opt_list(const char *usage, const char *opt, const char *kind,
+		 const char *s, const char *const *names, size_t stride,
+		 size_t n, int *out, int max);
+
+/*
+ * sod_opt_list into a set: selected[i] (of n) tells whether name i was
+ * listed.
  */
 void sod_opt_select(const char *usage, const char *opt, const char *kind,
 		    const char *s, const char *const *names, size_t stride,
 		    size_t n, bool *selected);
+
+/*
+ * The getopt_long entries of the two-sided programs (sod_traffic,
+ * sod_loss): --dev NAME ('d'), --server ('S'), --client HOST ('C'),
+ * --port N ('p'), --gid-index N ('g').
+ */
+#define SOD_PEER_LONGOPTS \
+	{ "dev", required_argument, NULL, 'd' }, \
+	{ "server", no_argument, NULL, 'S' }, \
+	{ "client", required_argument, NULL, 'C' }, \
+	{ "port", required_argument, NULL, 'p' }, \
+	{ "gid-index", required_argument, NULL, 'g' }
 
 /* ------------------------------------------------------------ failing */
 

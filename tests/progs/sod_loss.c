@@ -792,38 +792,17 @@ static void server_loop(void)
 
 static void parse_tests(const char *s)
 {
-	char tmp[256], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --tests '%s'", s);
-	strcpy(tmp, s);
-	o.ntests = 0;
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int t;
-
-		for (t = 0; t < T_COUNT; t++)
-			if (strcmp(tok, test_names[t]) == 0)
-				break;
-		if (t == T_COUNT)
-			sod_usage_error(usage, "invalid --tests: unknown test '%s'", tok);
-		if (o.ntests == MAX_TESTS)
-			sod_usage_error(usage, "invalid --tests: more than %d", MAX_TESTS);
-		if (o.ntests && o.tests[o.ntests - 1] == T_CUT)
+	o.ntests = sod_opt_list(usage, "tests", "test", s, test_names,
+				sizeof(test_names[0]), T_COUNT, o.tests, MAX_TESTS);
+	for (int i = 0; i < o.ntests - 1; i++)
+		if (o.tests[i] == T_CUT)
 			sod_usage_error(usage, "invalid --tests: cut must be the last test");
-		o.tests[o.ntests++] = t;
-	}
-	if (!o.ntests)
-		sod_usage_error(usage, "invalid --tests '%s': no test", s);
 }
 
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "server", no_argument, NULL, 'S' },
-		{ "client", required_argument, NULL, 'C' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "gid-index", required_argument, NULL, 'g' },
+		SOD_PEER_LONGOPTS,
 		{ "tests", required_argument, NULL, 'T' },
 		{ "size", required_argument, NULL, 's' },
 		{ "chunk", required_argument, NULL, 'c' },

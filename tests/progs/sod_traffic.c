@@ -1523,11 +1523,7 @@ static void parse_sizes(const char *s)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "server", no_argument, NULL, 'S' },
-		{ "client", required_argument, NULL, 'C' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "gid-index", required_argument, NULL, 'g' },
+		SOD_PEER_LONGOPTS,
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "ops", required_argument, NULL, 'o' },
 		{ "sizes", required_argument, NULL, 's' },
