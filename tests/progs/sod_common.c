@@ -121,6 +121,45 @@ struct ibv_context *sod_open_device(const char *name, int *exit_code)
 	return ctx;
 }
 
+struct ibv_context *sod_open_port(const char *name, uint8_t port,
+				  int *gid_index, union ibv_gid *gid,
+				  struct ibv_port_attr *pa, int *exit_code)
+{
+	struct ibv_context *ctx = sod_open_device(name, exit_code);
+	struct ibv_port_attr attr;
+
+	if (!ctx)
+		return NULL;
+	*exit_code = SOD_EXIT_USAGE;
+	if (ibv_query_port(ctx, port, &attr)) {
+		sod_err("ibv_query_port(%s port %d): %s", name, port,
+			strerror(errno));
+		goto err;
+	}
+	if (attr.state != IBV_PORT_ACTIVE) {
+		sod_err("port %d of %s is %s, not ACTIVE", port, name,
+			ibv_port_state_str(attr.state));
+		goto err;
+	}
+	if (*gid_index < 0)
+		*gid_index = sod_roce_v2_ipv4_gid(ctx, port);
+	if (*gid_index < 0) {
+		sod_err("%s has no RoCE v2 GID with an IPv4 address", name);
+		goto err;
+	}
+	if (ibv_query_gid(ctx, port, *gid_index, gid)) {
+		sod_err("ibv_query_gid(%d): %s", *gid_index, strerror(errno));
+		*exit_code = SOD_EXIT_FAIL;
+		goto err;
+	}
+	if (pa)
+		*pa = attr;
+	return ctx;
+err:
+	ibv_close_device(ctx);
+	return NULL;
+}
+
 enum ibv_mtu sod_mtu_from_bytes(long bytes)
 {
 	switch (bytes) {
@@ -204,6 +243,14 @@ void sod_opt_long(const char *usage, const char *name, const char *arg,
 				min, max);
 }
 
+void sod_opt_mtu(const char *usage, const char *arg, long *bytes)
+{
+	if (!sod_parse_long(arg, 1, 65536, bytes) || !sod_mtu_from_bytes(*bytes))
+		sod_usage_error(usage,
+				"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
+				arg);
+}
+
 void sod_opt_other(int c, const char *usage, char **argv)
 {
 	if (c == 'h') {
@@ -214,12 +261,62 @@ void sod_opt_other(int c, const char *usage, char **argv)
 			argv[optind - 1]);
 }
 
+void sod_opt_subtests(int c, const char *usage, char **argv,
+		      const char *const *names, size_t stride, size_t n)
+{
+	if (c != 'l' && c != 'h')
+		sod_opt_other(c, usage, argv);
+	if (c == 'h')
+		printf("Usage: %s %sSub-tests:", sod_prog, usage);
+	for (size_t i = 0; i < n; i++)
+		printf(c == 'l' ? "%s\n" : " %s",
+		       *(const char *const *)((const char *)names + i * stride));
+	if (c == 'h')
+		printf("\n");
+	exit(SOD_EXIT_OK);
+}
+
 void sod_opt_done(const char *usage, int argc, char **argv, const char *dev)
 {
 	if (optind != argc)
 		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!dev)
 		sod_usage_error(usage, "--dev is required");
+}
+
+bool sod_opt_peer(int c, const char *usage, struct sod_peer_opts *p)
+{
+	switch (c) {
+	case 'd': p->dev = optarg; return true;
+	case 'S': p->server = true; return true;
+	case 'C': p->host = optarg; return true;
+	case 'p': sod_opt_long(usage, "port", optarg, 1, 65535, &p->port); return true;
+	case 'g': sod_opt_long(usage, "gid-index", optarg, 0, 255, &p->gid_index); return true;
+	default: return false;
+	}
+}
+
+void sod_opt_peer_done(const char *usage, int argc, char **argv,
+		       const struct sod_peer_opts *p)
+{
+	sod_opt_done(usage, argc, argv, p->dev);
+	if (p->server == !!p->host)
+		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+}
+
+struct ibv_context *sod_open_peer_dev(const struct sod_peer_opts *p,
+				      uint8_t port, int *gid_index,
+				      union ibv_gid *gid,
+				      struct ibv_port_attr *pa)
+{
+	struct ibv_context *ctx;
+	int ec = SOD_EXIT_FAIL;
+
+	*gid_index = (int)p->gid_index;
+	ctx = sod_open_port(p->dev, port, gid_index, gid, pa, &ec);
+	if (!ctx)
+		exit(ec);
+	return ctx;
 }
 
 int sod_opt_list(const char *usage, const char *opt, const char *kind,
@@ -567,6 +664,39 @@ int sod_poll_one(struct ibv_cq *cq, struct ibv_wc *wc, long timeout_ms,
 	}
 }
 
+/* ------------------------------------------------------------ addressing */
+
+void sod_fill_ah(struct ibv_ah_attr *ah, uint8_t port,
+		 const union ibv_gid *dgid, uint8_t sgid_index)
+{
+	memset(ah, 0, sizeof(*ah));
+	ah->is_global = 1;
+	ah->grh.dgid = *dgid;
+	ah->grh.sgid_index = sgid_index;
+	ah->grh.hop_limit = 64;
+	ah->port_num = port;
+}
+
+void sod_gid_to_hex(const union ibv_gid *gid, char hex[33])
+{
+	for (int i = 0; i < 16; i++)
+		sprintf(hex + 2 * i, "%02x", gid->raw[i]);
+}
+
+bool sod_gid_from_hex(const char *hex, union ibv_gid *gid)
+{
+	if (strlen(hex) != 32)
+		return false;
+	for (int i = 0; i < 16; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return false;
+		gid->raw[i] = (uint8_t)b;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------ RC QPs */
 
 int sod_rc_init(struct ibv_qp *qp, uint8_t port)
@@ -596,11 +726,7 @@ int sod_rc_rtr_rts(struct ibv_qp *qp, const struct sod_rc_conn *c,
 	a.rq_psn = c->rq_psn;
 	a.max_dest_rd_atomic = c->max_dest_rd_atomic;
 	a.min_rnr_timer = c->min_rnr_timer;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = c->dgid;
-	a.ah_attr.grh.sgid_index = c->sgid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = c->port;
+	sod_fill_ah(&a.ah_attr, c->port, &c->dgid, c->sgid_index);
 	*step = "RTR";
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 			    IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |

@@ -46,6 +46,19 @@ bool sod_parse_long(const char *s, long min, long max, long *out);
  */
 struct ibv_context *sod_open_device(const char *name, int *exit_code);
 
+/*
+ * Open the RDMA device called @name for a test on @port: the port must be
+ * ACTIVE; the GID is *gid_index if that is >= 0, else the first RoCE v2
+ * GID holding an IPv4 address (sod_roce_v2_ipv4_gid, stored in
+ * *gid_index).  Fills *gid and, unless NULL, *pa.  On failure prints why
+ * and returns NULL with *exit_code set: SOD_EXIT_USAGE if there is no such
+ * device, the port is not ACTIVE or has no such GID, SOD_EXIT_FAIL if a
+ * verb failed.
+ */
+struct ibv_context *sod_open_port(const char *name, uint8_t port,
+				  int *gid_index, union ibv_gid *gid,
+				  struct ibv_port_attr *pa, int *exit_code);
+
 /* Path MTU enum for a size in bytes (256..4096), or 0 if not one. */
 enum ibv_mtu sod_mtu_from_bytes(long bytes);
 /* Bytes for an ibv_mtu value, or 0 if unknown. */
@@ -77,6 +90,13 @@ long sod_now_ms(void);
  */
 void sod_opt_long(const char *usage, const char *name, const char *arg,
 		  long min, long max, long *out);
+
+/*
+ * Parse @arg of --mtu into *bytes (256, 512, 1024, 2048 or 4096), or exit
+ * with the usage error "invalid --mtu 'ARG' (256, 512, 1024, 2048 or
+ * 4096)".
+ */
+void sod_opt_mtu(const char *usage, const char *arg, long *bytes);
 
 /*
  * The "default:" of the option switch: for 'h' (--help) print
@@ -118,10 +138,49 @@ void sod_opt_select(const char *usage, const char *opt, const char *kind,
 		    size_t n, bool *selected);
 
 /*
- * The getopt_long entries of the two-sided programs (sod_traffic,
- * sod_loss): --dev NAME ('d'), --server ('S'), --client HOST ('C'),
- * --port N ('p'), --gid-index N ('g').
+ * The options of a program made of named sub-tests (sod_verbs, sod_odp),
+ * to call as the "default:" of the option switch: for 'l' (--list) print
+ * the names one a line, for 'h' (--help) the usage text and
+ * "Sub-tests: NAME...", and exit SOD_EXIT_OK; anything else as
+ * sod_opt_other.  The names as for sod_opt_list.
  */
+void sod_opt_subtests(int c, const char *usage, char **argv,
+		      const char *const *names, size_t stride, size_t n)
+	__attribute__((noreturn));
+
+/*
+ * The connection options of the two-sided programs (sod_traffic,
+ * sod_loss): --dev NAME ('d'), --server ('S'), --client HOST ('C'),
+ * --port N ('p', 1..65535), --gid-index N ('g', 0..255; -1: find one).
+ * SOD_PEER_LONGOPTS are their getopt_long entries.
+ */
+struct sod_peer_opts {
+	const char *dev;
+	bool server;
+	const char *host;	/* the server's address (client) */
+	long port;		/* TCP port of the control connection */
+	long gid_index;		/* -1: sod_roce_v2_ipv4_gid */
+};
+
+/* Take option @c into @p if it is one of them: true if it was. */
+bool sod_opt_peer(int c, const char *usage, struct sod_peer_opts *p);
+
+/*
+ * After the option loop: sod_opt_done, and exactly one of --server and
+ * --client HOST.
+ */
+void sod_opt_peer_done(const char *usage, int argc, char **argv,
+		       const struct sod_peer_opts *p);
+
+/*
+ * sod_open_port of p->dev with p->gid_index (the index used is stored in
+ * *gid_index), exiting with its exit code on failure.
+ */
+struct ibv_context *sod_open_peer_dev(const struct sod_peer_opts *p,
+				      uint8_t port, int *gid_index,
+				      union ibv_gid *gid,
+				      struct ibv_port_attr *pa);
+
 #define SOD_PEER_LONGOPTS \
 	{ "dev", required_argument, NULL, 'd' }, \
 	{ "server", no_argument, NULL, 'S' }, \
@@ -226,6 +285,21 @@ void sod_cq_expect_empty(struct sod_cq *c, const char *what);
  */
 int sod_poll_one(struct ibv_cq *cq, struct ibv_wc *wc, long timeout_ms,
 		 long nap_us);
+
+/* ------------------------------------------------------------ addressing */
+
+/*
+ * A global (GRH) address vector to @dgid from GID @sgid_index of @port,
+ * hop limit 64, everything else 0.
+ */
+void sod_fill_ah(struct ibv_ah_attr *ah, uint8_t port,
+		 const union ibv_gid *dgid, uint8_t sgid_index);
+
+/* @gid as 32 lower-case hex digits (the control protocols' form). */
+void sod_gid_to_hex(const union ibv_gid *gid, char hex[33]);
+
+/* Parse 32 hex digits into *gid: false if @hex is not exactly that. */
+bool sod_gid_from_hex(const char *hex, union ibv_gid *gid);
 
 /* ------------------------------------------------------------ RC QPs */
 

@@ -105,11 +105,7 @@ static const char *const test_names[T_COUNT] = {
 #define MAX_TESTS 16
 
 struct opts {
-	const char *dev;
-	bool server;
-	const char *host;
-	long port;
-	long gid_index;
+	struct sod_peer_opts peer;
 	int tests[MAX_TESTS];
 	int ntests;
 	long size, chunk, depth, count, mtu, timeout, retry_cnt;
@@ -227,31 +223,15 @@ static void setup_device(void)
 {
 	struct ibv_device_attr da;
 	struct ibv_port_attr pa;
-	int ec = SOD_EXIT_FAIL;
 
-	ctx = sod_open_device(o.dev, &ec);
-	if (!ctx)
-		exit(ec);
-	if (ibv_query_port(ctx, IB_PORT, &pa))
-		sod_die_env("ibv_query_port: %s", strerror(errno));
-	if (pa.state != IBV_PORT_ACTIVE)
-		sod_die_env("port %d of %s is %s, not ACTIVE", IB_PORT, o.dev,
-			    ibv_port_state_str(pa.state));
+	ctx = sod_open_peer_dev(&o.peer, IB_PORT, &gid_index, &my_gid, &pa);
 	if (ibv_query_device(ctx, &da))
 		sod_die_env("ibv_query_device: %s", strerror(errno));
 	my_rd_atom = (uint32_t)da.max_qp_rd_atom;
 	my_init_rd_atom = (uint32_t)da.max_qp_init_rd_atom;
 	if (sod_mtu_to_bytes(pa.active_mtu) < o.mtu)
 		sod_die_env("--mtu %ld exceeds the active MTU %d of %s", o.mtu,
-			    sod_mtu_to_bytes(pa.active_mtu), o.dev);
-	gid_index = (int)o.gid_index;
-	if (gid_index < 0) {
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-		if (gid_index < 0)
-			sod_die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
-		sod_die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
+			    sod_mtu_to_bytes(pa.active_mtu), o.peer.dev);
 	pd = ibv_alloc_pd(ctx);
 	if (!pd)
 		sod_fail("ibv_alloc_pd: expected success got %s", strerror(errno));
@@ -263,8 +243,8 @@ static void setup_buffers(void)
 		  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC;
 
 	/* Client: the data, then one 8-byte slot per FETCH_AND_ADD. */
-	buf_len = ((size_t)o.size + (o.server ? 0 : (size_t)o.count * 8) + 4095) /
-		  4096 * 4096;
+	buf_len = ((size_t)o.size + (o.peer.server ? 0 : (size_t)o.count * 8) +
+		   4095) / 4096 * 4096;
 	if (posix_memalign((void **)&buf, 4096, buf_len) ||
 	    posix_memalign((void **)&atom, 4096, ATOM_LEN))
 		sod_fail("posix_memalign(%zu): expected success got failure", buf_len);
@@ -296,7 +276,7 @@ static long nchunks(void)
 static void setup_qp(void)
 {
 	struct ibv_qp_init_attr ia;
-	long nrecv = o.server && has_test(T_SEND) ? nchunks() : 1;
+	long nrecv = o.peer.server && has_test(T_SEND) ? nchunks() : 1;
 
 	sod_cq_create(ctx, &scq, MAX_DEPTH + 40);
 	sod_cq_create(ctx, &rcq, (int)nrecv + 8);
@@ -344,16 +324,15 @@ static void qp_to_rts(uint32_t lpsn)
 		sod_fail("ibv_modify_qp(%s): expected success got %s", step,
 			 strerror(ret));
 	sod_info("%s: qp 0x%x -> peer qp 0x%x, mtu %ld, timeout %ld, retry_cnt %ld, max_rd_atomic %u",
-		 o.server ? "server" : "client", qp->qp_num, peer.qpn, o.mtu,
+		 o.peer.server ? "server" : "client", qp->qp_num, peer.qpn, o.mtu,
 		 o.timeout, o.retry_cnt, c.max_rd_atomic);
 }
 
 static void send_info(uint32_t psn)
 {
-	char g[40];
+	char g[33];
 
-	for (int i = 0; i < 16; i++)
-		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
+	sod_gid_to_hex(&my_gid, g);
 	sod_ctl_send("INFO %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu32
 		     " %" PRIu64 " %" PRIu32, g, qp->qp_num, psn, mr->rkey,
 		     (uint64_t)(uintptr_t)buf, amr->rkey, (uint64_t)(uintptr_t)atom,
@@ -370,13 +349,8 @@ static void recv_info(void)
 		   &peer.rkey, &peer.addr, &peer.arkey, &peer.aaddr,
 		   &peer.rd_atom) != 8 || strlen(g) != 32)
 		sod_fail("control protocol: expected 'INFO ...' got '%s'", line);
-	for (int i = 0; i < 16; i++) {
-		unsigned int b;
-
-		if (sscanf(g + 2 * i, "%2x", &b) != 1)
-			sod_fail("control protocol: bad GID '%s'", g);
-		peer.gid.raw[i] = (uint8_t)b;
-	}
+	if (!sod_gid_from_hex(g, &peer.gid))
+		sod_fail("control protocol: bad GID '%s'", g);
 }
 
 /* ------------------------------------------------------------ files */
@@ -574,7 +548,7 @@ static void client_cut(void)
 	 * so its first try may be timed from the WRITE before the cut: up to
 	 * one try shorter (seen: 931 ms for 4 x 268 ms).
 	 */
-	lo = 0.9 * (double)(strncmp(o.dev, "rxe", 3) ? o.retry_cnt + 1 :
+	lo = 0.9 * (double)(strncmp(o.peer.dev, "rxe", 3) ? o.retry_cnt + 1 :
 			    o.retry_cnt) * t_try - 4.0;
 	hi = 1.5 * expect + (double)o.cut_slack_ms;
 
@@ -824,8 +798,8 @@ static void parse_args(int argc, char **argv)
 	};
 	int c;
 
-	o.port = 18530;
-	o.gid_index = -1;
+	o.peer.port = 18530;
+	o.peer.gid_index = -1;
 	o.size = 4L << 20;
 	o.chunk = 65536;
 	o.depth = 8;
@@ -839,24 +813,15 @@ static void parse_args(int argc, char **argv)
 	parse_tests("write,send,read,faa");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (sod_opt_peer(c, usage, &o.peer))
+			continue;
 		switch (c) {
-		case 'd': o.dev = optarg; break;
-		case 'S': o.server = true; break;
-		case 'C': o.host = optarg; break;
-		case 'p': sod_opt_long(usage, "port", optarg, 1, 65535, &o.port); break;
-		case 'g': sod_opt_long(usage, "gid-index", optarg, 0, 255, &o.gid_index); break;
 		case 'T': parse_tests(optarg); break;
 		case 's': sod_opt_long(usage, "size", optarg, 8, 64L << 20, &o.size); break;
 		case 'c': sod_opt_long(usage, "chunk", optarg, 8, 64L << 20, &o.chunk); break;
 		case 'D': sod_opt_long(usage, "depth", optarg, 1, MAX_DEPTH, &o.depth); break;
 		case 'n': sod_opt_long(usage, "count", optarg, 1, 1000000, &o.count); break;
-		case 'm':
-			if (!sod_parse_long(optarg, 1, 65536, &o.mtu) ||
-			    !sod_mtu_from_bytes(o.mtu))
-				sod_usage_error(usage,
-						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
-						optarg);
-			break;
+		case 'm': sod_opt_mtu(usage, optarg, &o.mtu); break;
 		case 'o': sod_opt_long(usage, "timeout", optarg, 0, 31, &o.timeout); break;
 		case 'r': sod_opt_long(usage, "retry-cnt", optarg, 0, 7, &o.retry_cnt); break;
 		case 'w': sod_opt_long(usage, "cut-wrs", optarg, 2, 32, &o.cut_wrs); break;
@@ -870,9 +835,7 @@ static void parse_args(int argc, char **argv)
 		default: sod_opt_other(c, usage, argv);
 		}
 	}
-	sod_opt_done(usage, argc, argv, o.dev);
-	if (o.server == !!o.host)
-		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	sod_opt_peer_done(usage, argc, argv, &o.peer);
 	if (o.size % 8 || o.chunk % 8)
 		sod_usage_error(usage, "invalid --size/--chunk: multiples of 8 required");
 	if (o.size / o.chunk > 16384)
@@ -916,15 +879,15 @@ int main(int argc, char **argv)
 	psn = (uint32_t)rand() & 0xffffff;
 	seed = (uint64_t)rand() << 32 ^ (uint64_t)rand();
 	setup_device();
-	sod_ctl_open(o.server ? NULL : o.host, o.port, o.timeout_ms * 2,
-		     o.timeout_ms, o.timeout_ms / 1000 + 30);
-	if (o.server)
+	sod_ctl_open(o.peer.server ? NULL : o.peer.host, o.peer.port,
+		     o.timeout_ms * 2, o.timeout_ms, o.timeout_ms / 1000 + 30);
+	if (o.peer.server)
 		server_hello();
 	else
 		client_hello();
 	setup_buffers();
 	setup_qp();
-	if (o.server) {
+	if (o.peer.server) {
 		send_info(psn);
 		recv_info();
 		qp_to_rts(psn);

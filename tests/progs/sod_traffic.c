@@ -119,11 +119,7 @@ static const char *const err_names[ERR_COUNT] = {
 #define MAX_SIZES 32
 
 struct opts {
-	const char *dev;
-	bool server;
-	const char *host;
-	long port;
-	long gid_index;		/* -1: find */
+	struct sod_peer_opts peer;
 	long mtu;
 	bool ops[OP_COUNT];
 	long sizes[MAX_SIZES];
@@ -262,29 +258,13 @@ static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
 static void setup_device(void)
 {
 	struct ibv_port_attr pa;
-	int ec = SOD_EXIT_FAIL;
 
-	ctx = sod_open_device(o.dev, &ec);
-	if (!ctx)
-		exit(ec);
-	if (ibv_query_port(ctx, IB_PORT, &pa))
-		sod_die_env("ibv_query_port: %s", strerror(errno));
-	if (pa.state != IBV_PORT_ACTIVE)
-		sod_die_env("port %d of %s is %s, not ACTIVE", IB_PORT, o.dev,
-			    ibv_port_state_str(pa.state));
+	ctx = sod_open_peer_dev(&o.peer, IB_PORT, &gid_index, &my_gid, &pa);
 	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
-	gid_index = (int)o.gid_index;
-	if (gid_index < 0) {
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-		if (gid_index < 0)
-			sod_die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
-		sod_die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
 	if (ibv_query_device(ctx, &dev_attr))
 		sod_die_env("ibv_query_device: %s", strerror(errno));
 	sod_info("%s: max_qp_rd_atom %d max_qp_init_rd_atom %d max_qp_wr %d",
-		 o.dev, dev_attr.max_qp_rd_atom, dev_attr.max_qp_init_rd_atom,
+		 o.peer.dev, dev_attr.max_qp_rd_atom, dev_attr.max_qp_init_rd_atom,
 		 dev_attr.max_qp_wr);
 
 	pd = ibv_alloc_pd(ctx);
@@ -445,12 +425,7 @@ static void make_ah(void)
 {
 	struct ibv_ah_attr aa;
 
-	memset(&aa, 0, sizeof(aa));
-	aa.is_global = 1;
-	aa.grh.dgid = peer.gid;
-	aa.grh.sgid_index = (uint8_t)gid_index;
-	aa.grh.hop_limit = 64;
-	aa.port_num = IB_PORT;
+	sod_fill_ah(&aa, IB_PORT, &peer.gid, (uint8_t)gid_index);
 	ah = ibv_create_ah(pd, &aa);
 	if (!ah)
 		sod_fail("ibv_create_ah: expected success got %s", strerror(errno));
@@ -1542,8 +1517,8 @@ static void parse_args(int argc, char **argv)
 	long v;
 	int c;
 
-	o.port = 18515;
-	o.gid_index = -1;
+	o.peer.port = 18515;
+	o.peer.gid_index = -1;
 	o.mtu = 1024;
 	o.iters = 1;
 	o.matrix = true;
@@ -1554,19 +1529,10 @@ static void parse_args(int argc, char **argv)
 	parse_sizes("0,1,63,4095,4096,4097,65536,1048577");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (sod_opt_peer(c, usage, &o.peer))
+			continue;
 		switch (c) {
-		case 'd': o.dev = optarg; break;
-		case 'S': o.server = true; break;
-		case 'C': o.host = optarg; break;
-		case 'p': sod_opt_long(usage, "port", optarg, 1, 65535, &o.port); break;
-		case 'g': sod_opt_long(usage, "gid-index", optarg, 0, 255, &o.gid_index); break;
-		case 'm':
-			if (!sod_parse_long(optarg, 1, 65536, &o.mtu) ||
-			    !sod_mtu_from_bytes(o.mtu))
-				sod_usage_error(usage,
-						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
-						optarg);
-			break;
+		case 'm': sod_opt_mtu(usage, optarg, &o.mtu); break;
 		case 'o': parse_ops(optarg); break;
 		case 's': parse_sizes(optarg); break;
 		case 'i': sod_opt_long(usage, "iters", optarg, 1, 1000000, &o.iters); break;
@@ -1584,9 +1550,7 @@ static void parse_args(int argc, char **argv)
 		default: sod_opt_other(c, usage, argv);
 		}
 	}
-	sod_opt_done(usage, argc, argv, o.dev);
-	if (o.server == !!o.host)
-		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	sod_opt_peer_done(usage, argc, argv, &o.peer);
 	if (!o.burst)
 		o.burst = o.rd_atomic * 2 + 3 > MAX_BURST ? MAX_BURST : o.rd_atomic * 2 + 3;
 	max_size = 4096;
@@ -1600,10 +1564,9 @@ static void parse_args(int argc, char **argv)
 
 static void send_info(void)
 {
-	char g[40];
+	char g[33];
 
-	for (int i = 0; i < 16; i++)
-		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
+	sod_gid_to_hex(&my_gid, g);
 	sod_ctl_send("INFO %s %" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %zu %zu %" PRIu32
 		     " %ld %ld %d %d %d %ld %ld %ld",
 		     g, mr->rkey, (uint64_t)(uintptr_t)buf, ro_mr->rkey,
@@ -1627,16 +1590,11 @@ static void recv_info(void)
 		   &burst) != 16 ||
 	    strlen(g) != 32)
 		sod_fail("control protocol: expected 'INFO ...' got '%s'", line);
-	for (int i = 0; i < 16; i++) {
-		unsigned int b;
-
-		if (sscanf(g + 2 * i, "%2x", &b) != 1)
-			sod_fail("control protocol: bad GID '%s'", g);
-		peer.gid.raw[i] = (uint8_t)b;
-	}
+	if (!sod_gid_from_hex(g, &peer.gid))
+		sod_fail("control protocol: bad GID '%s'", g);
 	peer.len = len;
 	peer.atom_off = aoff;
-	if (o.server) {
+	if (o.peer.server) {
 		/* The client shapes the run. */
 		o.mtu = mtu;
 		o.srq = s;
@@ -1661,14 +1619,14 @@ int main(int argc, char **argv)
 	srand((unsigned int)(getpid() ^ time(NULL)));
 	setup_device();
 	inet_ntop(AF_INET6, my_gid.raw, gs, sizeof(gs));
-	sod_info("%s: device %s gid[%d] %s port MTU %d", o.server ? "server" : "client",
-		 o.dev, gid_index, gs, port_mtu_bytes);
+	sod_info("%s: device %s gid[%d] %s port MTU %d", o.peer.server ? "server" : "client",
+		 o.peer.dev, gid_index, gs, port_mtu_bytes);
 	ud_setup();
 	/* The client may start much later (another VM): wait long. */
-	sod_ctl_open(o.server ? NULL : o.host, o.port, o.timeout_ms * 4,
-		     o.timeout_ms, o.timeout_ms / 1000 + 5);
+	sod_ctl_open(o.peer.server ? NULL : o.peer.host, o.peer.port,
+		     o.timeout_ms * 4, o.timeout_ms, o.timeout_ms / 1000 + 5);
 	t0 = sod_now_ms();
-	if (o.server) {
+	if (o.peer.server) {
 		/* The server's buffer must hold the client's largest size:
 		 * sizes come from the server's own --sizes (default list). */
 		send_info();
@@ -1681,15 +1639,15 @@ int main(int argc, char **argv)
 	if (o.rd_atomic > dev_attr.max_qp_rd_atom ||
 	    o.rd_atomic > dev_attr.max_qp_init_rd_atom)
 		sod_fail("--rd-atomic %ld: expected <= %s's max_qp_rd_atom %d and max_qp_init_rd_atom %d",
-			 o.rd_atomic, o.dev, dev_attr.max_qp_rd_atom,
+			 o.rd_atomic, o.peer.dev, dev_attr.max_qp_rd_atom,
 			 dev_attr.max_qp_init_rd_atom);
 	path_mtu = sod_mtu_from_bytes(o.mtu);
 	if (sod_mtu_to_bytes(path_mtu) > port_mtu_bytes)
 		sod_die_env("--mtu %ld exceeds the active MTU %d of %s port %d", o.mtu,
-			    port_mtu_bytes, o.dev, IB_PORT);
+			    port_mtu_bytes, o.peer.dev, IB_PORT);
 	make_ah();
 
-	if (o.server) {
+	if (o.peer.server) {
 		server_loop();
 		sod_info("server: PASS (client finished)");
 		return SOD_EXIT_OK;
