@@ -306,14 +306,6 @@ static bool cleanup(void)
 
 /* ------------------------------------------------------------ time */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static long now_us(void)
 {
 	struct timespec ts;
@@ -556,14 +548,10 @@ static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
 		fail("ibv_modify_qp(%s): expected success got %s", what, err_str(ret));
 }
 
+/* An address vector to ourselves (loopback). */
 static void fill_av(struct ibv_ah_attr *ah)
 {
-	memset(ah, 0, sizeof(*ah));
-	ah->is_global = 1;
-	ah->grh.dgid = my_gid;
-	ah->grh.sgid_index = (uint8_t)gid_index;
-	ah->grh.hop_limit = 64;
-	ah->port_num = IB_PORT;
+	sod_fill_ah(ah, IB_PORT, &my_gid, (uint8_t)gid_index);
 }
 
 /*
@@ -780,20 +768,13 @@ static void post_recv(struct ibv_qp *qp, struct ibv_srq *srq, uint64_t wr_id,
 /* One completion within timeout_ms, polled: never blocks longer. */
 static void wait_wc(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
 {
-	long end = now_ms() + timeout_ms;
+	int n = sod_poll_one(cq, wc, timeout_ms, 100);
 
-	for (;;) {
-		int n = ibv_poll_cq(cq, 1, wc);
-
-		if (n < 0)
-			fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
-		if (n == 1)
-			return;
-		if (now_ms() > end)
-			fail("%s: expected a completion within %ld ms got none",
-			     what, timeout_ms);
-		nap_us(100);
-	}
+	if (n < 0)
+		fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
+	if (n == 0)
+		fail("%s: expected a completion within %ld ms got none",
+		     what, timeout_ms);
 }
 
 /* The next completion of @cq: wr_id, status, and opcode if it succeeded. */
@@ -922,14 +903,14 @@ static void child_go(struct child *ch)
 static const char *child_finish(struct child *ch, const char *what)
 {
 	static char msg[600];
-	long end = now_ms() + timeout_ms * 3;
+	long end = sod_now_ms() + timeout_ms * 3;
 	size_t got = 0;
 	int status;
 	pid_t w;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ch->res_fd, .events = POLLIN };
-		long left = end - now_ms();
+		long left = end - sod_now_ms();
 		ssize_t n;
 
 		if (left <= 0)
@@ -948,7 +929,7 @@ static const char *child_finish(struct child *ch, const char *what)
 	do {
 		w = waitpid(ch->pid, &status, WNOHANG);
 		if (w == 0) {
-			if (now_ms() > end)
+			if (sod_now_ms() > end)
 				fail("%s: expected the child to exit within %ld ms, it did not",
 				     what, timeout_ms * 3);
 			nap_us(1000);
@@ -2488,7 +2469,7 @@ static const char *t_swap(void)
 	struct ibv_mr *smr, *dmr, *mr;
 	char what[96];
 	struct conn c;
-	long t0 = now_ms();
+	long t0 = sod_now_ms();
 
 	if (!swap_active())
 		skip("no swap space active (odp.sh sets up zram swap and a memory cgroup for this sub-test)");
@@ -2507,7 +2488,7 @@ static const char *t_swap(void)
 		     IBV_WC_SUCCESS, what);
 		if (i % 32 == 31)
 			sod_info("swap: %zu MiB written, VmSwap %ld kB, %ld ms", i + 1,
-				 proc_val("/proc/self/status", "VmSwap"), now_ms() - t0);
+				 proc_val("/proc/self/status", "VmSwap"), sod_now_ms() - t0);
 	}
 	swapped = proc_val("/proc/self/status", "VmSwap");
 	if (swapped <= 0)
@@ -2524,7 +2505,7 @@ static const char *t_swap(void)
 		check_guards(dst, piece, POISON, what);
 		if (i % 32 == 31)
 			sod_info("swap: %zu MiB read back, VmSwap %ld kB, %ld ms", i + 1,
-				 proc_val("/proc/self/status", "VmSwap"), now_ms() - t0);
+				 proc_val("/proc/self/status", "VmSwap"), sod_now_ms() - t0);
 	}
 	swapped_after = proc_val("/proc/self/status", "VmSwap");
 	for (size_t i = 0; i < n; i++) {
@@ -2732,12 +2713,12 @@ static const char *madv_free_run(bool dev_write)
 		  "CPU view after MADV_FREE (not reclaimed): lazily freed pages (P0 expected)");
 
 	/* Reclaim until the lazily freed pages are gone (bounded). */
-	end = now_ms() + timeout_ms;
+	end = sod_now_ms() + timeout_ms;
 	for (;;) {
 		present = pages_present(s.buf + kept, (s.len - kept) / page_size);
 		if (present == 0)
 			break;
-		if (now_ms() > end)
+		if (sod_now_ms() > end)
 			fail("memory.reclaim: expected the %zu lazily freed pages discarded within %ld ms, %zu still present after %d rounds",
 			     (s.len - kept) / page_size, timeout_ms, present, rounds);
 		rounds++;
@@ -3068,7 +3049,7 @@ static const char *t_ksm(void)
 		fail("KSM settings (sleep_millisecs 0, pages_to_scan 10000, run 1): expected success got %s",
 		     strerror(e));
 
-	end = now_ms() + 3 * timeout_ms;
+	end = sod_now_ms() + 3 * timeout_ms;
 	while (!merged) {
 		pagemap_read(s.buf, np, pm);
 		pagemap_read(twin, np, tm);
@@ -3085,7 +3066,7 @@ static const char *t_ksm(void)
 		}
 		if (merged)
 			break;
-		if (now_ms() > end)
+		if (sod_now_ms() > end)
 			fail("KSM: expected the %zu identical pages merged within %ld ms got pages_sharing %ld (was %ld), full_scans %ld (was %ld)%s",
 			     2 * np, 3 * timeout_ms, sharing, sharing0, full, full0,
 			     pfns ? ", PFNs still differ" : "");
@@ -3175,58 +3156,8 @@ static bool selected[NTESTS];
 
 static void parse_tests(const char *s)
 {
-	char tmp[512], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --test '%s'", s);
-	strcpy(tmp, s);
-	memset(selected, 0, sizeof(selected));
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < NTESTS; i++)
-			if (strcmp(tok, tests[i].name) == 0)
-				break;
-		if (i == NTESTS)
-			sod_usage_error(usage, "invalid --test: unknown sub-test '%s'", tok);
-		selected[i] = true;
-	}
-	for (size_t i = 0; i < NTESTS; i++)
-		if (selected[i])
-			return;
-	sod_usage_error(usage, "invalid --test '%s': no sub-test", s);
-}
-
-static int find_gid_index(void)
-{
-	char path[256], type[64];
-	union ibv_gid g;
-
-	for (int i = 0; i < 256; i++) {
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
-			 dev_name, IB_PORT, i);
-		f = fopen(path, "r");
-		if (!f) {
-			if (errno == ENOENT)
-				break;
-			continue;
-		}
-		n = fread(type, 1, sizeof(type) - 1, f);
-		fclose(f);
-		type[n] = '\0';
-		if (strncmp(type, "RoCE v2", 7) != 0)
-			continue;
-		if (ibv_query_gid(ctx, IB_PORT, i, &g))
-			continue;
-		/* ::ffff:a.b.c.d */
-		if (!memcmp(g.raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-			return i;
-	}
-	return -1;
+	sod_opt_select(usage, "test", "sub-test", s, &tests[0].name,
+		       sizeof(tests[0]), NTESTS, selected);
 }
 
 static void parse_args(int argc, char **argv)
@@ -3254,43 +3185,25 @@ static void parse_args(int argc, char **argv)
 		switch (c) {
 		case 'd': dev_name = optarg; break;
 		case 'g':
-			if (!sod_parse_long(optarg, 0, 255, &v))
-				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
+			sod_opt_long(usage, "gid-index", optarg, 0, 255, &v);
 			gid_index = (int)v;
 			break;
 		case 'T': parse_tests(optarg); break;
-		case 'l':
-			for (size_t i = 0; i < NTESTS; i++)
-				printf("%s\n", tests[i].name);
-			exit(SOD_EXIT_OK);
 		case 'P': opt_pinned = true; break;
 		case 'R': opt_require_odp = true; break;
-		case 't':
-			if (!sod_parse_long(optarg, 1, 3600000, &timeout_ms))
-				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
-			break;
+		case 't': sod_opt_long(usage, "timeout-ms", optarg, 1, 3600000, &timeout_ms); break;
 		case 'q':
 			if (!sod_parse_long(optarg, 1, 31, &qp_timeout))
 				sod_usage_error(usage, "invalid --qp-timeout '%s' (1..31)",
 						optarg);
 			break;
 		case 'E': ext4_dir = optarg; break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			printf("Sub-tests:");
-			for (size_t i = 0; i < NTESTS; i++)
-				printf(" %s", tests[i].name);
-			printf("\n");
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_subtests(c, usage, argv, &tests[0].name,
+					 sizeof(tests[0]), NTESTS);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!dev_name)
-		sod_usage_error(usage, "--dev is required");
+	sod_opt_done(usage, argc, argv, dev_name);
 	if (opt_pinned && opt_require_odp)
 		sod_usage_error(usage, "--pinned and --require-odp exclude each other");
 }
@@ -3310,29 +3223,15 @@ int main(int argc, char **argv)
 	struct ibv_port_attr pa;
 	char gs[INET6_ADDRSTRLEN];
 	int ec = SOD_EXIT_FAIL;
-	long t0 = now_ms();
+	long t0 = sod_now_ms();
 
 	sod_init(argv[0]);
 	parse_args(argc, argv);
-	ctx = sod_open_device(dev_name, &ec);
+	ctx = sod_open_port(dev_name, IB_PORT, &gid_index, &my_gid, &pa, &ec);
 	if (!ctx)
 		return ec;
-	if (ibv_query_port(ctx, IB_PORT, &pa) || pa.state != IBV_PORT_ACTIVE) {
-		sod_err("port %d of %s is not ACTIVE", IB_PORT, dev_name);
-		return SOD_EXIT_USAGE;
-	}
 	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
 	path_mtu = pa.active_mtu < IBV_MTU_1024 ? pa.active_mtu : IBV_MTU_1024;
-	if (gid_index < 0)
-		gid_index = find_gid_index();
-	if (gid_index < 0) {
-		sod_err("%s has no RoCE v2 GID with an IPv4 address", dev_name);
-		return SOD_EXIT_USAGE;
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid)) {
-		sod_err("ibv_query_gid(%d): %s", gid_index, strerror(errno));
-		return SOD_EXIT_FAIL;
-	}
 	pd = ibv_alloc_pd(ctx);
 	if (!pd) {
 		sod_err("ibv_alloc_pd: %s", strerror(errno));
@@ -3347,7 +3246,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < NTESTS; i++) {
 		/* volatile: read after longjmp */
-		volatile long start = now_ms();
+		volatile long start = sod_now_ms();
 		const char *volatile what = NULL;
 		int r;
 		bool ok;
@@ -3377,7 +3276,7 @@ int main(int argc, char **argv)
 			n_skip++;
 		} else if (ok) {
 			printf("%s: PASS %s: %s (%ld ms)\n", sod_prog, cur_test, what,
-			       now_ms() - start);
+			       sod_now_ms() - start);
 			n_pass++;
 		} else {
 			n_fail++;
@@ -3386,6 +3285,6 @@ int main(int argc, char **argv)
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	printf("%s: %d passed, %d failed, %d skipped in %ld ms\n", sod_prog, n_pass,
-	       n_fail, n_skip, now_ms() - t0);
+	       n_fail, n_skip, sod_now_ms() - t0);
 	return n_fail ? SOD_EXIT_FAIL : SOD_EXIT_OK;
 }

@@ -163,14 +163,6 @@ static bool cleanup(void)
 	return ok;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void nap_us(long us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
@@ -300,14 +292,10 @@ static void to_init(struct ibv_qp *qp, int access)
 	       IBV_QP_ACCESS_FLAGS, "RC RESET->INIT");
 }
 
+/* An address vector to ourselves (loopback). */
 static void fill_av(struct ibv_ah_attr *ah)
 {
-	memset(ah, 0, sizeof(*ah));
-	ah->is_global = 1;
-	ah->grh.dgid = my_gid;
-	ah->grh.sgid_index = (uint8_t)gid_index;
-	ah->grh.hop_limit = 64;
-	ah->port_num = IB_PORT;
+	sod_fill_ah(ah, IB_PORT, &my_gid, (uint8_t)gid_index);
 }
 
 static const int rtr_mask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
@@ -532,20 +520,13 @@ static void post_srq_ok(struct ibv_srq *srq, uint64_t wr_id, void *addr,
 /* One completion within timeout_ms, polled. */
 static void wait_wc(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
 {
-	long end = now_ms() + timeout_ms;
+	int n = sod_poll_one(cq, wc, timeout_ms, 200);
 
-	for (;;) {
-		int n = ibv_poll_cq(cq, 1, wc);
-
-		if (n < 0)
-			fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
-		if (n == 1)
-			return;
-		if (now_ms() > end)
-			fail("%s: expected a completion within %ld ms got none",
-			     what, timeout_ms);
-		nap_us(200);
-	}
+	if (n < 0)
+		fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
+	if (n == 0)
+		fail("%s: expected a completion within %ld ms got none",
+		     what, timeout_ms);
 }
 
 static void expect_wc(struct ibv_cq *cq, uint64_t wr_id,
@@ -567,7 +548,7 @@ static void expect_wc(struct ibv_cq *cq, uint64_t wr_id,
 /* No completion within @ms. */
 static void expect_no_wc(struct ibv_cq *cq, long ms, const char *what)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 	struct ibv_wc wc;
 
 	do {
@@ -577,7 +558,7 @@ static void expect_no_wc(struct ibv_cq *cq, long ms, const char *what)
 			fail("%s: expected no completion got %d (wr_id %" PRIu64 " status %s)",
 			     what, n, wc.wr_id, ibv_wc_status_str(wc.status));
 		nap_us(1000);
-	} while (now_ms() < end);
+	} while (sod_now_ms() < end);
 }
 
 /* ------------------------------------------------------------ events */
@@ -585,11 +566,11 @@ static void expect_no_wc(struct ibv_cq *cq, long ms, const char *what)
 /* Wait for a completion event on @ch; returns the CQ or NULL. */
 static struct ibv_cq *wait_cq_event(struct ibv_comp_channel *ch, long ms)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
-		long left = end - now_ms();
+		long left = end - sod_now_ms();
 		struct ibv_cq *cq;
 		void *cq_ctx;
 		int n;
@@ -651,11 +632,11 @@ static bool ev_matches(const struct ibv_async_event *ev,
 static bool wait_async(enum ibv_event_type type, const void *elem, long ms,
 		       int *others)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ctx->async_fd, .events = POLLIN };
-		long left = end - now_ms();
+		long left = end - sod_now_ms();
 		struct ibv_async_event ev;
 		int n;
 
@@ -1025,10 +1006,10 @@ static const char *t_cq_ex(void)
 
 		/* round 0: the extended CQ */
 		{
-			long end = now_ms() + timeout_ms;
+			long end = sod_now_ms() + timeout_ms;
 
 			while ((ret = ibv_start_poll(cqx, &pa)) == ENOENT) {
-				if (now_ms() > end)
+				if (sod_now_ms() > end)
 					fail("ibv_start_poll: expected a completion within %ld ms got ENOENT",
 					     timeout_ms);
 				nap_us(500);
@@ -1051,13 +1032,13 @@ static const char *t_cq_ex(void)
 				n++;
 				if (n == 4)
 					break;
-				end = now_ms() + timeout_ms;
+				end = sod_now_ms() + timeout_ms;
 				/* next_poll may find nothing yet: end, restart */
 				ret = ibv_next_poll(cqx);
 				if (ret == ENOENT) {
 					ibv_end_poll(cqx);
 					while ((ret = ibv_start_poll(cqx, &pa)) == ENOENT) {
-						if (now_ms() > end)
+						if (sod_now_ms() > end)
 							fail("ibv_start_poll: expected CQE %d got ENOENT", n);
 						nap_us(500);
 					}
@@ -1996,26 +1977,8 @@ static bool selected[NTESTS];
 
 static void parse_only(const char *s)
 {
-	char tmp[512], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --only '%s'", s);
-	strcpy(tmp, s);
-	memset(selected, 0, sizeof(selected));
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < NTESTS; i++)
-			if (strcmp(tok, tests[i].name) == 0)
-				break;
-		if (i == NTESTS)
-			sod_usage_error(usage, "invalid --only: unknown sub-test '%s'", tok);
-		selected[i] = true;
-	}
-	for (size_t i = 0; i < NTESTS; i++)
-		if (selected[i])
-			return;
-	sod_usage_error(usage, "invalid --only '%s': no sub-test", s);
+	sod_opt_select(usage, "only", "sub-test", s, &tests[0].name,
+		       sizeof(tests[0]), NTESTS, selected);
 }
 
 static void parse_args(int argc, char **argv)
@@ -2040,66 +2003,36 @@ static void parse_args(int argc, char **argv)
 		switch (c) {
 		case 'd': dev_name = optarg; break;
 		case 'g':
-			if (!sod_parse_long(optarg, 0, 255, &v))
-				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
+			sod_opt_long(usage, "gid-index", optarg, 0, 255, &v);
 			gid_index = (int)v;
 			break;
 		case 'o': parse_only(optarg); break;
-		case 'l':
-			for (size_t i = 0; i < NTESTS; i++)
-				printf("%s\n", tests[i].name);
-			exit(SOD_EXIT_OK);
-		case 't':
-			if (!sod_parse_long(optarg, 1, 3600000, &timeout_ms))
-				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
-			break;
+		case 't': sod_opt_long(usage, "timeout-ms", optarg, 1, 3600000, &timeout_ms); break;
 		case 'q':
 			if (!sod_parse_long(optarg, 1, 600000, &quiet_ms))
 				sod_usage_error(usage, "invalid --quiet-ms '%s'", optarg);
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			printf("Sub-tests:");
-			for (size_t i = 0; i < NTESTS; i++)
-				printf(" %s", tests[i].name);
-			printf("\n");
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_subtests(c, usage, argv, &tests[0].name,
+					 sizeof(tests[0]), NTESTS);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!dev_name)
-		sod_usage_error(usage, "--dev is required");
+	sod_opt_done(usage, argc, argv, dev_name);
 }
 
 int main(int argc, char **argv)
 {
-	struct ibv_port_attr pa;
 	char gs[INET6_ADDRSTRLEN];
 	int ec = SOD_EXIT_FAIL;
-	long t0 = now_ms();
+	long t0 = sod_now_ms();
 
 	sod_init(argv[0]);
 	parse_args(argc, argv);
-	ctx = sod_open_device(dev_name, &ec);
+	ctx = sod_open_port(dev_name, IB_PORT, &gid_index, &my_gid, NULL, &ec);
 	if (!ctx)
 		return ec;
-	if (ibv_query_port(ctx, IB_PORT, &pa) || pa.state != IBV_PORT_ACTIVE) {
-		sod_err("port %d of %s is not ACTIVE", IB_PORT, dev_name);
-		return SOD_EXIT_USAGE;
-	}
-	if (gid_index < 0)
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-	if (gid_index < 0) {
-		sod_err("%s has no RoCE v2 GID with an IPv4 address", dev_name);
-		return SOD_EXIT_USAGE;
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid) ||
-	    ibv_query_device(ctx, &dattr)) {
-		sod_err("ibv_query_gid/ibv_query_device: %s", strerror(errno));
+	if (ibv_query_device(ctx, &dattr)) {
+		sod_err("ibv_query_device: %s", strerror(errno));
 		return SOD_EXIT_FAIL;
 	}
 	pd = ibv_alloc_pd(ctx);
@@ -2121,7 +2054,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < NTESTS; i++) {
 		/* volatile: read after longjmp */
-		volatile long start = now_ms();
+		volatile long start = sod_now_ms();
 		const char *volatile what = NULL;
 		bool ok;
 
@@ -2136,7 +2069,7 @@ int main(int argc, char **argv)
 		drain_async();
 		if (ok) {
 			printf("%s: PASS %s: %s (%ld ms)\n", sod_prog, cur_test, what,
-			       now_ms() - start);
+			       sod_now_ms() - start);
 			n_pass++;
 		} else {
 			n_fail++;
@@ -2145,6 +2078,6 @@ int main(int argc, char **argv)
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	printf("%s: %d passed, %d failed in %ld ms\n", sod_prog, n_pass, n_fail,
-	       now_ms() - t0);
+	       sod_now_ms() - t0);
 	return n_fail ? SOD_EXIT_FAIL : SOD_EXIT_OK;
 }
