@@ -369,14 +369,25 @@ static int ctl_sock = -1;
 static FILE *ctl_in;
 static bool ctl_failing;
 
+static sod_fail_handler fail_handler;
+
+void sod_set_fail_handler(sod_fail_handler h)
+{
+	fail_handler = h;
+}
+
 void sod_fail(const char *fmt, ...)
 {
-	char msg[400];
+	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (fail_handler) {
+		fail_handler(msg);
+		abort();	/* a handler must not return */
+	}
 	fprintf(stderr, "%s: FAIL %s\n", sod_prog, msg);
 	if (ctl_sock >= 0 && !ctl_failing) {
 		ctl_failing = true;
@@ -698,6 +709,16 @@ bool sod_gid_from_hex(const char *hex, union ibv_gid *gid)
 }
 
 /* ------------------------------------------------------------ RC QPs */
+
+void sod_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
+		   const char *what)
+{
+	int ret = ibv_modify_qp(qp, a, mask);
+
+	if (ret)
+		sod_fail("ibv_modify_qp(%s): expected success got %s", what,
+			 strerror(ret));
+}
 
 int sod_rc_init(struct ibv_qp *qp, uint8_t port)
 {

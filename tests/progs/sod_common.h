@@ -191,7 +191,8 @@ struct ibv_context *sod_open_peer_dev(const struct sod_peer_opts *p,
 /* ------------------------------------------------------------ failing */
 
 /*
- * The failure path of the two-sided programs (sod_traffic, sod_loss).
+ * The failure path of the test programs that use it (sod_traffic,
+ * sod_loss; sod_verbs and sod_odp through a handler, see below).
  * sod_fail: "<prog>: FAIL <message>" on stderr, "FAIL <message>" to the
  * peer if the control connection is open, exit SOD_EXIT_FAIL.
  * sod_die_env (the environment is not as required): "<prog>: <message>" on
@@ -202,6 +203,15 @@ void sod_fail(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void sod_die_env(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+
+/*
+ * Programs whose failures do not end the process (sod_verbs, sod_odp: a
+ * failed sub-test longjmps back to the runner) install a handler: it gets
+ * sod_fail's formatted message instead of the default action and must not
+ * return.  NULL restores the default.
+ */
+typedef void (*sod_fail_handler)(const char *msg);
+void sod_set_fail_handler(sod_fail_handler h);
 
 /* ------------------------------------------------------------ TCP */
 
@@ -315,6 +325,10 @@ struct sod_rc_conn {
 	uint8_t max_dest_rd_atomic, max_rd_atomic;
 	uint8_t min_rnr_timer, timeout, retry_cnt, rnr_retry;
 };
+
+/* ibv_modify_qp, or sod_fail "ibv_modify_qp(WHAT): expected success got E". */
+void sod_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
+		   const char *what);
 
 /*
  * RESET -> INIT on @port with pkey index 0 and REMOTE_WRITE, REMOTE_READ

@@ -347,14 +347,6 @@ static struct ibv_qp *create_qp(enum ibv_qp_type type, struct sod_cq *s, struct 
 	return q;
 }
 
-static void modify(struct ibv_qp *q, struct ibv_qp_attr *a, int mask, const char *what)
-{
-	int ret = ibv_modify_qp(q, a, mask);
-
-	if (ret)
-		sod_fail("ibv_modify_qp(%s): expected success got %s", what, strerror(ret));
-}
-
 /* The QP holds the READ/atomic depths asked for (both directions). */
 static void check_rd_atomic(struct ibv_qp *q)
 {
@@ -410,15 +402,15 @@ static void ud_setup(void)
 	a.pkey_index = 0;
 	a.port_num = IB_PORT;
 	a.qkey = UD_QKEY;
-	modify(udqp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_QKEY, "UD INIT");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		      IBV_QP_QKEY, "UD INIT");
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTR;
-	modify(udqp, &a, IBV_QP_STATE, "UD RTR");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE, "UD RTR");
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = 0x1234;
-	modify(udqp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
 }
 
 static void make_ah(void)
@@ -1348,7 +1340,7 @@ static void client_errors(void)
 				     mr->lkey, 1);
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_ERR;
-		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		sod_modify_qp(qp[0], &a, IBV_QP_STATE, "to ERR");
 		for (int i = 0; i < 3; i++) {
 			struct ibv_sge sge = { .addr = (uintptr_t)(buf + data_off),
 					       .length = 64, .lkey = mr->lkey };
@@ -1390,7 +1382,7 @@ static void client_errors(void)
 		rc_connect_client(1, false, &rc_default);
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_ERR;
-		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		sod_modify_qp(qp[0], &a, IBV_QP_STATE, "to ERR");
 		post_recv_at(qp[0], 350, buf + data_off, 64, mr->lkey, 1);
 		cq_expect_one(&rcq, &wc, "receive posted to a QP in ERR");
 		check_wc(&wc, "receive posted to a QP in ERR", 350,
