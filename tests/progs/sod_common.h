@@ -192,7 +192,7 @@ struct ibv_context *sod_open_peer_dev(const struct sod_peer_opts *p,
 
 /*
  * The failure path of the test programs that use it (sod_traffic,
- * sod_loss; sod_verbs and sod_odp through a handler, see below).
+ * sod_loss; sod_verbs, sod_odp and sod_fuzz through a handler, see below).
  * sod_fail: "<prog>: FAIL <message>" on stderr, "FAIL <message>" to the
  * peer if the control connection is open, exit SOD_EXIT_FAIL.
  * sod_die_env (the environment is not as required): "<prog>: <message>" on
@@ -205,8 +205,9 @@ void sod_die_env(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 
 /*
- * Programs whose failures do not end the process (sod_verbs, sod_odp: a
- * failed sub-test longjmps back to the runner) install a handler: it gets
+ * Programs that fail differently install a handler (sod_verbs, sod_odp: a
+ * failed sub-test longjmps back to the runner; sod_fuzz: no FAIL prefix,
+ * no control connection of this kind): it gets
  * sod_fail's formatted message instead of the default action and must not
  * return.  NULL restores the default.
  */
