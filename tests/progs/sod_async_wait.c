@@ -91,12 +91,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				sod_usage_error(usage, "invalid --port '%s'",
 						optarg);
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_other(c, usage, argv);
 		}
 	}
 	if (!o->dev)

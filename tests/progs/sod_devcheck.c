@@ -82,11 +82,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->dev = optarg;
 			break;
 		case 'm':
-			if (!sod_parse_long(optarg, 1, 65536, &v) ||
-			    !sod_mtu_from_bytes(v))
-				sod_usage_error(usage,
-						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
-						optarg);
+			sod_opt_mtu(usage, optarg, &v);
 			o->mtu = sod_mtu_from_bytes(v);
 			break;
 		case 'g':
@@ -118,18 +114,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 						optarg);
 			o->have_part = true;
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_other(c, usage, argv);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!o->dev)
-		sod_usage_error(usage, "--dev is required");
+	sod_opt_done(usage, argc, argv, o->dev);
 }
 
 static void check_device(struct ibv_context *ctx, const struct opts *o)

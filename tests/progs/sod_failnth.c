@@ -824,12 +824,8 @@ int main(int argc, char **argv)
 			if (!sod_parse_long(optarg, 1, 1000000, &every))
 				sod_usage_error(usage, "invalid --every '%s'", optarg);
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			return SOD_EXIT_OK;
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_other(c, usage, argv);
 		}
 	}
 	if (optind != argc)

@@ -153,28 +153,11 @@ static const char usage[] =
 	"target owns DEV, the sender (a host without RDMA device: it binds UDP\n"
 	"port 4791) crafts the packets and checks answers and counters.\n";
 
-static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt, ...)
+/* sod_fail's handler: "<prog>: <why>" (no FAIL prefix), exit 1. */
+static void __attribute__((noreturn)) on_fail(const char *msg)
 {
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sod_err("%s", buf);
+	sod_err("%s", msg);
 	exit(SOD_EXIT_FAIL);
-}
-
-static void __attribute__((format(printf, 1, 2), noreturn)) die_env(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sod_err("%s", buf);
-	exit(SOD_EXIT_USAGE);
 }
 
 static uint64_t now_ms(void)
@@ -199,77 +182,45 @@ static void ctl_io(void *buf, size_t len, bool wr)
 		ssize_t n;
 
 		if (now_ms() > deadline)
-			fail("control connection: expected %s within %d ms, timed out",
-			     wr ? "to send" : "a message", CTL_TIMEOUT_MS);
+			sod_fail("control connection: expected %s within %d ms, timed out",
+				 wr ? "to send" : "a message", CTL_TIMEOUT_MS);
 		if (poll(&pfd, 1, 100) < 1)
 			continue;
 		n = wr ? send(ctl, p, len, MSG_NOSIGNAL) : recv(ctl, p, len, 0);
 		if (n == 0)
-			fail("control connection: closed by the peer");
+			sod_fail("control connection: closed by the peer");
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			fail("control connection: %s", strerror(errno));
+			sod_fail("control connection: %s", strerror(errno));
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 }
 
+/* Wait for the sender (it may start much later: another VM). */
 static void ctl_listen(void)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)o.port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-	};
-	struct pollfd pfd;
-	int one = 1, ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char msg[300];
 
-	if (ls < 0)
-		die_env("socket: %s", strerror(errno));
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-		die_env("cannot listen on TCP port %ld: %s", o.port, strerror(errno));
-	sod_info("target: listening on TCP port %ld", o.port);
-	pfd.fd = ls;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 120000) != 1)
-		fail("control connection: expected a sender within 120 s, got none");
-	ctl = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	ctl = sod_tcp_accept(o.port, "target", "sender", 120000, msg, sizeof(msg));
+	if (ctl == -SOD_EXIT_USAGE)
+		sod_die_env("%s", msg);
 	if (ctl < 0)
-		fail("control connection: accept: %s", strerror(errno));
-	close(ls);
-	setsockopt(ctl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		sod_fail("%s", msg);
 }
 
-static void ctl_connect(struct in_addr host)
+/* Connect to the target, retrying while it does not listen yet. */
+static void ctl_connect(void)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)o.port),
-		.sin_addr = host,
-	};
-	uint64_t deadline = now_ms() + 60000;
-	int one = 1;
+	char msg[300];
 
-	for (;;) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		int err;
-
-		ctl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (ctl < 0)
-			die_env("socket: %s", strerror(errno));
-		if (connect(ctl, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		err = errno;
-		close(ctl);
-		if (now_ms() > deadline)
-			fail("control connection to %s:%ld: expected success got %s",
-			     o.host, o.port, strerror(err));
-		nanosleep(&ts, NULL);	/* the target may not listen yet */
-	}
-	setsockopt(ctl, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ctl = sod_tcp_connect(o.host, o.port, 60000, msg, sizeof(msg));
+	if (ctl == -SOD_EXIT_USAGE)
+		sod_die_env("%s", msg);
+	if (ctl < 0)
+		sod_fail("%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,23 +284,23 @@ static uint64_t read_ctr(struct ibv_context *ctx, const char *name)
 	for (k = 0; k < NCTR && strcmp(ctr_name[k], name); k++)
 		;
 	if (k == NCTR)
-		fail("counter %s: not one of this test's", name);
+		sod_fail("counter %s: not one of this test's", name);
 	if (!opened[d][k]) {
 		snprintf(path, sizeof(path),
 			 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s",
 			 ibv_get_device_name(ctx->device), IB_PORT, name);
 		fds[d][k] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[d][k] < 0)
-			fail("counter %s: cannot open %s: %s", name, path,
-			     strerror(errno));
+			sod_fail("counter %s: cannot open %s: %s", name, path,
+				 strerror(errno));
 		opened[d][k] = true;
 	}
 	n = pread(fds[d][k], buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
-		fail("counter %s: unreadable", name);
+		sod_fail("counter %s: unreadable", name);
 	buf[n] = '\0';
 	if (sscanf(buf, "%llu", &v) != 1)
-		fail("counter %s: unreadable ('%s')", name, buf);
+		sod_fail("counter %s: unreadable ('%s')", name, buf);
 	return v;
 }
 
@@ -413,66 +364,46 @@ static void service_cq(void)
 		}
 	}
 	if (n < 0)
-		fail("ibv_poll_cq: expected >= 0 got %d", n);
+		sod_fail("ibv_poll_cq: expected >= 0 got %d", n);
 	while (ibv_poll_cq(t.scq, 32, wc) > 0)
 		;
 }
 
-static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
-		   const char *what)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	if (ret)
-		fail("ibv_modify_qp(%s): expected success got %s", what,
-		     strerror(ret));
-}
-
 static void rc_reset(uint32_t i, uint32_t psn, uint32_t dqpn)
 {
+	const struct sod_rc_conn c = {
+		.port = IB_PORT,
+		.path_mtu = t.mtu,
+		.dgid = t.peer_gid,
+		.sgid_index = (uint8_t)t.gid_index,
+		.dest_qpn = dqpn,
+		.rq_psn = psn,
+		.max_dest_rd_atomic = t.max_rd,
+		.max_rd_atomic = 1,
+		.min_rnr_timer = 1,
+		.timeout = 14,
+		.retry_cnt = 7,
+		.rnr_retry = 7,
+	};
 	struct ibv_qp *qp = t.rc[i];
 	struct ibv_qp_attr a;
+	const char *step;
+	int ret;
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RESET;
-	modify(qp, &a, IBV_QP_STATE, "RC RESET");
+	sod_modify_qp(qp, &a, IBV_QP_STATE, "RC RESET");
 	service_cq();
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = IB_PORT;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "RC INIT");
+	ret = sod_rc_init(qp, IB_PORT);
+	if (ret)
+		sod_fail("ibv_modify_qp(RC INIT): expected success got %s", strerror(ret));
 	for (uint32_t s = 0; s < RQ_DEPTH; s++)
 		post_recv(qp, i, s);
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = t.mtu;
-	a.dest_qp_num = dqpn;
-	a.rq_psn = psn;
-	a.max_dest_rd_atomic = t.max_rd;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = t.peer_gid;
-	a.ah_attr.grh.sgid_index = (uint8_t)t.gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = IB_PORT;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-	       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-	       IBV_QP_MIN_RNR_TIMER, "RC RTR");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RC RTS");
+	ret = sod_rc_rtr_rts(qp, &c, &step);
+	if (ret)
+		sod_fail("ibv_modify_qp(RC %s): expected success got %s", step,
+			 strerror(ret));
 }
 
 static struct ibv_qp *make_qp(struct ibv_pd *pd, struct ibv_cq *scq,
@@ -489,7 +420,7 @@ static struct ibv_qp *make_qp(struct ibv_pd *pd, struct ibv_cq *scq,
 	struct ibv_qp *qp = ibv_create_qp(pd, &ia);
 
 	if (!qp)
-		fail("ibv_create_qp: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_qp: expected success got %s", strerror(errno));
 	return qp;
 }
 
@@ -511,14 +442,14 @@ static void target_setup(void)
 			exit(ec);
 	}
 	if (ibv_query_device(t.ctx, &da))
-		fail("ibv_query_device failed");
+		sod_fail("ibv_query_device failed");
 	t.max_rd = (uint8_t)(da.max_qp_rd_atom < 16 ? da.max_qp_rd_atom : 16);
 	t.mtu = sod_mtu_from_bytes(o.mtu);
 	t.gid_index = (int)o.gid_index;
 	if (t.gid_index < 0)
 		t.gid_index = sod_roce_v2_ipv4_gid(t.ctx, IB_PORT);
 	if (t.gid_index < 0)
-		die_env("%s has no RoCE v2 IPv4 GID", o.dev);
+		sod_die_env("%s has no RoCE v2 IPv4 GID", o.dev);
 	/* The counters this test reads must exist (fails on older modules). */
 	for (int i = 0; i < NCTR; i++)
 		read_ctr(t.ctx, ctr_name[i]);
@@ -528,7 +459,7 @@ static void target_setup(void)
 	t.base = mmap(NULL, t.len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (t.base == MAP_FAILED)
-		fail("mmap: %s", strerror(errno));
+		sod_fail("mmap: %s", strerror(errno));
 	p = t.base;
 	t.cw = p;
 	p += PAGE;
@@ -557,14 +488,14 @@ static void target_setup(void)
 
 	t.pd = ibv_alloc_pd(t.ctx);
 	if (!t.pd)
-		fail("ibv_alloc_pd failed");
+		sod_fail("ibv_alloc_pd failed");
 	t.w = ibv_reg_mr(t.pd, t.wbuf, W_LEN, IBV_ACCESS_LOCAL_WRITE |
 			 IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
 			 IBV_ACCESS_REMOTE_ATOMIC);
 	t.r = ibv_reg_mr(t.pd, t.rbuf, R_LEN, IBV_ACCESS_REMOTE_READ);
 	t.rb = ibv_reg_mr(t.pd, t.rbbuf, RB_LEN, IBV_ACCESS_LOCAL_WRITE);
 	if (!t.w || !t.r || !t.rb)
-		fail("ibv_reg_mr: expected success got %s", strerror(errno));
+		sod_fail("ibv_reg_mr: expected success got %s", strerror(errno));
 	{
 		/* A writable MR over the canary between W and R, gone. */
 		struct ibv_mr *d = ibv_reg_mr(t.pd, t.cwr, PAGE,
@@ -573,15 +504,15 @@ static void target_setup(void)
 					      IBV_ACCESS_REMOTE_READ |
 					      IBV_ACCESS_REMOTE_ATOMIC);
 		if (!d)
-			fail("ibv_reg_mr(canary): %s", strerror(errno));
+			sod_fail("ibv_reg_mr(canary): %s", strerror(errno));
 		t.d_rkey = d->rkey;
 		if (ibv_dereg_mr(d))
-			fail("ibv_dereg_mr failed");
+			sod_fail("ibv_dereg_mr failed");
 	}
 	t.cq = ibv_create_cq(t.ctx, 4096, NULL, NULL, 0);
 	t.scq = ibv_create_cq(t.ctx, 64, NULL, NULL, 0);
 	if (!t.cq || !t.scq)
-		fail("ibv_create_cq failed");
+		sod_fail("ibv_create_cq failed");
 	for (int i = 0; i < NRC; i++)
 		t.rc[i] = make_qp(t.pd, t.scq, t.cq, IBV_QPT_RC, RQ_DEPTH);
 	t.ud = make_qp(t.pd, t.scq, t.cq, IBV_QPT_UD, UD_DEPTH);
@@ -589,19 +520,19 @@ static void target_setup(void)
 	a.qp_state = IBV_QPS_INIT;
 	a.port_num = IB_PORT;
 	a.qkey = UD_QKEY;
-	modify(t.ud, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_QKEY, "UD INIT");
+	sod_modify_qp(t.ud, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		      IBV_QP_QKEY, "UD INIT");
 	for (uint32_t s = 0; s < UD_DEPTH; s++)
 		post_recv(t.ud, NRC, s);
 	a.qp_state = IBV_QPS_RTR;
-	modify(t.ud, &a, IBV_QP_STATE, "UD RTR");
+	sod_modify_qp(t.ud, &a, IBV_QP_STATE, "UD RTR");
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = 0;
-	modify(t.ud, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
+	sod_modify_qp(t.ud, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
 
 	ctl_listen();
 	if (getpeername(ctl, (struct sockaddr *)&peer, &plen))
-		fail("getpeername: %s", strerror(errno));
+		sod_fail("getpeername: %s", strerror(errno));
 	memset(&t.peer_gid, 0, sizeof(t.peer_gid));
 	t.peer_gid.raw[10] = 0xff;
 	t.peer_gid.raw[11] = 0xff;
@@ -623,11 +554,11 @@ static void target_second_dev(struct params *pa)
 	t.pd2 = ibv_alloc_pd(t.ctx2);
 	t.cq2 = t.pd2 ? ibv_create_cq(t.ctx2, 16, NULL, NULL, 0) : NULL;
 	if (!t.cq2)
-		fail("%s: PD/CQ: %s", o.dev2, strerror(errno));
+		sod_fail("%s: PD/CQ: %s", o.dev2, strerror(errno));
 	t.e = ibv_reg_mr(t.pd2, t.ebuf, E_LEN, IBV_ACCESS_LOCAL_WRITE |
 			 IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!t.e)
-		fail("%s: ibv_reg_mr: %s", o.dev2, strerror(errno));
+		sod_fail("%s: ibv_reg_mr: %s", o.dev2, strerror(errno));
 	/* A QPN of the second device that DEV does not have. */
 	for (int i = 0; i < MAX_QPN_LIST; i++) {
 		struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT,
@@ -638,13 +569,13 @@ static void target_second_dev(struct params *pa)
 		t.qp2[i] = make_qp(t.pd2, t.cq2, t.cq2, IBV_QPT_RC, 4);
 		if (qpn_on_dev(pa, t.qp2[i]->qp_num))
 			continue;
-		modify(t.qp2[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-		       IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "dev2 INIT");
+		sod_modify_qp(t.qp2[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			      IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "dev2 INIT");
 		pa->other_qpn = t.qp2[i]->qp_num;
 		return;
 	}
-	fail("%s: no QPN that %s does not have in %d QPs", o.dev2, o.dev,
-	     MAX_QPN_LIST);
+	sod_fail("%s: no QPN that %s does not have in %d QPs", o.dev2, o.dev,
+		 MAX_QPN_LIST);
 }
 
 /* The memory checks: canaries, R and E as they were set up. */
@@ -774,10 +705,10 @@ static int target_run(void)
 			sod_info("target: %s (%lu QP resets, %lu syncs, %lu receive reposts refused)",
 				 rep.msg, resets, syncs, t.repost_fail);
 			if (rep.status)
-				fail("%s", rep.msg);
+				sod_fail("%s", rep.msg);
 			return SOD_EXIT_OK;
 		default:
-			fail("control: unknown command %u", c.op);
+			sod_fail("control: unknown command %u", c.op);
 		}
 		ctl_io(&rep, sizeof(rep), true);
 	}
@@ -1174,8 +1105,8 @@ static void pkt_send(struct tpkt *p)
 			drain();
 			continue;
 		}
-		fail("sendto: expected %u bytes got %zd (%s)", tot, n,
-		     n < 0 ? strerror(errno) : "short");
+		sod_fail("sendto: expected %u bytes got %zd (%s)", tot, n,
+			 n < 0 ? strerror(errno) : "short");
 	}
 	s.sent++;
 }
@@ -1288,7 +1219,7 @@ static void ctl_cmd(struct cmd *c, struct reply *r)
 					 { .fd = s.udp, .events = POLLIN } };
 
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
-			fail("poll: %s", strerror(errno));
+			sod_fail("poll: %s", strerror(errno));
 		if (pfd[1].revents)
 			drain();
 		if (pfd[0].revents)
@@ -1983,29 +1914,29 @@ static int sender_run(void)
 	int one = 1, bufsz = 4 << 20;
 
 	if (inet_pton(AF_INET, o.host, &host) != 1)
-		die_env("--sender: '%s' is not an IPv4 address", o.host);
+		sod_die_env("--sender: '%s' is not an IPv4 address", o.host);
 	ops_init();
 	crc_init();
 	srand((unsigned int)o.seed);
 	s.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s.udp < 0 || bind(s.udp, (struct sockaddr *)&me, sizeof(me)))
-		die_env("cannot bind UDP port %d (an RDMA device here?): %s",
-			ROCE_PORT, strerror(errno));
+		sod_die_env("cannot bind UDP port %d (an RDMA device here?): %s",
+			    ROCE_PORT, strerror(errno));
 	setsockopt(s.udp, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	s.raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (s.raw < 0)
-		die_env("raw socket: %s", strerror(errno));
+		sod_die_env("raw socket: %s", strerror(errno));
 	setsockopt(s.raw, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
 	s.dst.sin_family = AF_INET;
 	s.dst.sin_addr = host;
 
-	ctl_connect(host);
+	ctl_connect();
 	if (getsockname(ctl, (struct sockaddr *)&me, &ml))
-		fail("getsockname: %s", strerror(errno));
+		sod_fail("getsockname: %s", strerror(errno));
 	s.me = me.sin_addr;
 	ctl_io(&s.pa, sizeof(s.pa), false);
 	if (s.pa.magic != MAGIC || s.pa.nqpn > MAX_QPN_LIST || !s.pa.mtu)
-		fail("control: bad parameters from the target");
+		sod_fail("control: bad parameters from the target");
 	for (int i = 0; i < NRC; i++)
 		s.q[i].dead = true;
 	reset_qps(-1);
@@ -2081,6 +2012,7 @@ int main(int argc, char **argv)
 	int c;
 
 	sod_init(argv[0]);
+	sod_set_fail_handler(on_fail);
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress visible in the log */
 	o.seed = (long)time(NULL) % 100000;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {

@@ -47,27 +47,19 @@
  * exits 1 (the peer is told and exits 1 too).  Exit status as in
  * sod_common.h.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sod_common.h"
 
 #define IB_PORT 1
-#define LINE_MAX_LEN 512
 #define ATOM_LEN 4096
 #define MAX_DEPTH 64
 #define POISON 0x5a5a5a5a5a5a5a5aull
@@ -113,21 +105,12 @@ static const char *const test_names[T_COUNT] = {
 #define MAX_TESTS 16
 
 struct opts {
-	const char *dev;
-	bool server;
-	const char *host;
-	long port;
-	long gid_index;
+	struct sod_peer_opts peer;
 	int tests[MAX_TESTS];
 	int ntests;
 	long size, chunk, depth, count, mtu, timeout, retry_cnt;
 	long cut_wrs, floor_ms, cut_slack_ms, expect_stall_ms, timeout_ms;
 	const char *ready_file, *go_file, *done_file;
-};
-
-struct cq {
-	struct ibv_comp_channel *ch;
-	struct ibv_cq *cq;
 };
 
 static struct opts o;
@@ -137,7 +120,7 @@ static struct ibv_mr *mr, *amr;
 static uint64_t *buf;		/* --size bytes (client: + faa results) */
 static size_t buf_len;
 static uint64_t *atom;		/* server: the counter at atom[0] */
-static struct cq scq, rcq;
+static struct sod_cq scq, rcq;
 static struct ibv_qp *qp;
 static union ibv_gid my_gid;
 static int gid_index;
@@ -150,56 +133,9 @@ static struct {
 	uint64_t addr, aaddr;
 } peer;
 
-static int sock = -1;
-static FILE *sock_in;
-static bool failing;
 static bool ready_done;
 
-/* ------------------------------------------------------------ failing */
-
-static void send_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: FAIL %s\n", sod_prog, msg);
-	if (sock >= 0 && !failing) {
-		failing = true;
-		send_line("FAIL %s", msg);
-	}
-	exit(SOD_EXIT_FAIL);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die_env(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", sod_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (sock >= 0 && !failing) {
-		failing = true;
-		send_line("FAIL peer setup failed");
-	}
-	exit(SOD_EXIT_USAGE);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+/* ------------------------------------------------------------ time */
 
 static double now_msf(void)
 {
@@ -207,132 +143,6 @@ static double now_msf(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* ------------------------------------------------------------ control */
-
-static void send_line(const char *fmt, ...)
-{
-	char line[LINE_MAX_LEN];
-	size_t n, done = 0;
-	va_list ap;
-	ssize_t w;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	n = strlen(line);
-	line[n++] = '\n';
-	while (done < n) {
-		w = send(sock, line + done, n - done, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (failing)
-				return;
-			failing = true;
-			fprintf(stderr, "%s: FAIL control connection: send: %s\n",
-				sod_prog, strerror(errno));
-			exit(SOD_EXIT_FAIL);
-		}
-		done += (size_t)w;
-	}
-}
-
-static void recv_line(char *line, size_t len)
-{
-	size_t n;
-
-	if (!fgets(line, (int)len, sock_in)) {
-		failing = true;
-		fail("control connection: expected a message from the peer got %s",
-		     ferror(sock_in) ? strerror(errno) : "end of stream");
-	}
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (strncmp(line, "FAIL ", 5) == 0) {
-		failing = true;
-		fprintf(stderr, "%s: FAIL peer reported: %s\n", sod_prog, line + 5);
-		exit(SOD_EXIT_FAIL);
-	}
-}
-
-static void expect_line(const char *want)
-{
-	char line[LINE_MAX_LEN];
-
-	recv_line(line, sizeof(line));
-	if (strcmp(line, want) != 0)
-		fail("control protocol: expected '%s' got '%s'", want, line);
-}
-
-static void ctl_connect(void)
-{
-	struct timeval tv = { .tv_sec = o.timeout_ms / 1000 + 30 };
-	int one = 1;
-
-	if (o.server) {
-		struct sockaddr_in sa = {
-			.sin_family = AF_INET,
-			.sin_port = htons((uint16_t)o.port),
-			.sin_addr.s_addr = htonl(INADDR_ANY),
-		};
-		struct pollfd pfd;
-		int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (ls < 0)
-			die_env("socket: %s", strerror(errno));
-		setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-			die_env("cannot listen on TCP port %ld: %s", o.port,
-				strerror(errno));
-		sod_info("server: listening on TCP port %ld", o.port);
-		pfd.fd = ls;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(o.timeout_ms * 2)) != 1)
-			fail("control connection: expected a client within %ld ms got none",
-			     o.timeout_ms * 2);
-		sock = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-		if (sock < 0)
-			fail("control connection: accept: %s", strerror(errno));
-		close(ls);
-	} else {
-		struct addrinfo hints = { .ai_family = AF_INET,
-					  .ai_socktype = SOCK_STREAM };
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		long end = now_ms() + o.timeout_ms;
-		struct addrinfo *ai;
-		char port[16];
-		int ret;
-
-		snprintf(port, sizeof(port), "%ld", o.port);
-		ret = getaddrinfo(o.host, port, &hints, &ai);
-		if (ret)
-			die_env("cannot resolve '%s': %s", o.host, gai_strerror(ret));
-		for (;;) {
-			sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (sock < 0)
-				die_env("socket: %s", strerror(errno));
-			if (connect(sock, ai->ai_addr, ai->ai_addrlen) == 0)
-				break;
-			ret = errno;
-			close(sock);
-			sock = -1;
-			if ((ret != ECONNREFUSED && ret != EHOSTUNREACH &&
-			     ret != ETIMEDOUT) || now_ms() >= end)
-				fail("control connection to %s:%ld: expected success got %s",
-				     o.host, o.port, strerror(ret));
-			nanosleep(&ts, NULL);
-		}
-		freeaddrinfo(ai);
-	}
-	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	sock_in = fdopen(dup(sock), "r");
-	if (!sock_in)
-		die_env("fdopen: %s", strerror(errno));
 }
 
 /* ------------------------------------------------------------ pattern */
@@ -389,79 +199,22 @@ static const char *check_pattern(char *msg, size_t len, int t, const char *who)
 
 /* ------------------------------------------------------------ CQs */
 
-static void cq_create(struct cq *c, int depth)
-{
-	c->ch = ibv_create_comp_channel(ctx);
-	if (!c->ch)
-		fail("ibv_create_comp_channel: expected success got %s", strerror(errno));
-	c->cq = ibv_create_cq(ctx, depth, NULL, c->ch, 0);
-	if (!c->cq)
-		fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
-	if (ibv_req_notify_cq(c->cq, 0))
-		fail("ibv_req_notify_cq: expected success got %s", strerror(errno));
-}
-
-/* One completion within timeout_ms (event driven): true if got. */
-static bool cq_wait(struct cq *c, struct ibv_wc *wc, long timeout_ms)
-{
-	long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = c->ch->fd, .events = POLLIN };
-		struct ibv_cq *ev_cq;
-		void *ev_ctx;
-		long left;
-		int n = ibv_poll_cq(c->cq, 1, wc);
-
-		if (n < 0)
-			fail("ibv_poll_cq: expected >= 0 got %d", n);
-		if (n == 1)
-			return true;
-		left = end - now_ms();
-		if (left <= 0)
-			return false;
-		n = poll(&pfd, 1, (int)(left > 100 ? 100 : left));
-		if (n < 0 && errno != EINTR)
-			fail("poll on the completion channel: %s", strerror(errno));
-		if (n == 1) {
-			if (ibv_get_cq_event(c->ch, &ev_cq, &ev_ctx))
-				fail("ibv_get_cq_event: expected success got %s",
-				     strerror(errno));
-			ibv_ack_cq_events(ev_cq, 1);
-			if (ibv_req_notify_cq(c->cq, 0))
-				fail("ibv_req_notify_cq: expected success got %s",
-				     strerror(errno));
-		}
-	}
-}
-
-static void cq_expect_empty(struct cq *c, const char *what)
-{
-	struct ibv_wc wc;
-	int n = ibv_poll_cq(c->cq, 1, &wc);
-
-	if (n != 0)
-		fail("%s: expected no further completion got %d (wr_id %" PRIu64
-		     " status %s opcode %d)", what, n, wc.wr_id,
-		     ibv_wc_status_str(wc.status), wc.opcode);
-}
-
 static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
 		     enum ibv_wc_status st, int opcode)
 {
 	if (wc->status != st)
-		fail("%s: wr %" PRIu64 ": status: expected %s got %s (wr_id %" PRIu64
-		     ", vendor_err 0x%x)", what, wr_id, ibv_wc_status_str(st),
-		     ibv_wc_status_str(wc->status), wc->wr_id, wc->vendor_err);
+		sod_fail("%s: wr %" PRIu64 ": status: expected %s got %s (wr_id %" PRIu64
+			 ", vendor_err 0x%x)", what, wr_id, ibv_wc_status_str(st),
+			 ibv_wc_status_str(wc->status), wc->wr_id, wc->vendor_err);
 	if (wc->wr_id != wr_id)
-		fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
-		     wc->wr_id);
+		sod_fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
+			 wc->wr_id);
 	if (wc->qp_num != qp->qp_num)
-		fail("%s: qp_num: expected 0x%x got 0x%x", what, qp->qp_num,
-		     wc->qp_num);
+		sod_fail("%s: qp_num: expected 0x%x got 0x%x", what, qp->qp_num,
+			 wc->qp_num);
 	if (opcode >= 0 && (int)wc->opcode != opcode)
-		fail("%s: wr %" PRIu64 ": opcode: expected %d got %d", what, wr_id,
-		     opcode, wc->opcode);
+		sod_fail("%s: wr %" PRIu64 ": opcode: expected %d got %d", what, wr_id,
+			 opcode, wc->opcode);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -470,34 +223,18 @@ static void setup_device(void)
 {
 	struct ibv_device_attr da;
 	struct ibv_port_attr pa;
-	int ec = SOD_EXIT_FAIL;
 
-	ctx = sod_open_device(o.dev, &ec);
-	if (!ctx)
-		exit(ec);
-	if (ibv_query_port(ctx, IB_PORT, &pa))
-		die_env("ibv_query_port: %s", strerror(errno));
-	if (pa.state != IBV_PORT_ACTIVE)
-		die_env("port %d of %s is %s, not ACTIVE", IB_PORT, o.dev,
-			ibv_port_state_str(pa.state));
+	ctx = sod_open_peer_dev(&o.peer, IB_PORT, &gid_index, &my_gid, &pa);
 	if (ibv_query_device(ctx, &da))
-		die_env("ibv_query_device: %s", strerror(errno));
+		sod_die_env("ibv_query_device: %s", strerror(errno));
 	my_rd_atom = (uint32_t)da.max_qp_rd_atom;
 	my_init_rd_atom = (uint32_t)da.max_qp_init_rd_atom;
 	if (sod_mtu_to_bytes(pa.active_mtu) < o.mtu)
-		die_env("--mtu %ld exceeds the active MTU %d of %s", o.mtu,
-			sod_mtu_to_bytes(pa.active_mtu), o.dev);
-	gid_index = (int)o.gid_index;
-	if (gid_index < 0) {
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-		if (gid_index < 0)
-			die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
-		die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
+		sod_die_env("--mtu %ld exceeds the active MTU %d of %s", o.mtu,
+			    sod_mtu_to_bytes(pa.active_mtu), o.peer.dev);
 	pd = ibv_alloc_pd(ctx);
 	if (!pd)
-		fail("ibv_alloc_pd: expected success got %s", strerror(errno));
+		sod_fail("ibv_alloc_pd: expected success got %s", strerror(errno));
 }
 
 static void setup_buffers(void)
@@ -506,21 +243,21 @@ static void setup_buffers(void)
 		  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC;
 
 	/* Client: the data, then one 8-byte slot per FETCH_AND_ADD. */
-	buf_len = ((size_t)o.size + (o.server ? 0 : (size_t)o.count * 8) + 4095) /
-		  4096 * 4096;
+	buf_len = ((size_t)o.size + (o.peer.server ? 0 : (size_t)o.count * 8) +
+		   4095) / 4096 * 4096;
 	if (posix_memalign((void **)&buf, 4096, buf_len) ||
 	    posix_memalign((void **)&atom, 4096, ATOM_LEN))
-		fail("posix_memalign(%zu): expected success got failure", buf_len);
+		sod_fail("posix_memalign(%zu): expected success got failure", buf_len);
 	memset(buf, 0, buf_len);
 	memset(atom, 0, ATOM_LEN);
 	mr = ibv_reg_mr(pd, buf, buf_len, acc);
 	if (!mr)
-		fail("ibv_reg_mr(%zu bytes): expected success got %s", buf_len,
-		     strerror(errno));
+		sod_fail("ibv_reg_mr(%zu bytes): expected success got %s", buf_len,
+			 strerror(errno));
 	amr = ibv_reg_mr(pd, atom, ATOM_LEN, acc);
 	if (!amr)
-		fail("ibv_reg_mr(atomic target): expected success got %s",
-		     strerror(errno));
+		sod_fail("ibv_reg_mr(atomic target): expected success got %s",
+			 strerror(errno));
 }
 
 static bool has_test(int t)
@@ -539,10 +276,10 @@ static long nchunks(void)
 static void setup_qp(void)
 {
 	struct ibv_qp_init_attr ia;
-	long nrecv = o.server && has_test(T_SEND) ? nchunks() : 1;
+	long nrecv = o.peer.server && has_test(T_SEND) ? nchunks() : 1;
 
-	cq_create(&scq, MAX_DEPTH + 40);
-	cq_create(&rcq, (int)nrecv + 8);
+	sod_cq_create(ctx, &scq, MAX_DEPTH + 40);
+	sod_cq_create(ctx, &rcq, (int)nrecv + 8);
 	memset(&ia, 0, sizeof(ia));
 	ia.send_cq = scq.cq;
 	ia.recv_cq = rcq.cq;
@@ -553,16 +290,8 @@ static void setup_qp(void)
 	ia.cap.max_recv_sge = 1;
 	qp = ibv_create_qp(pd, &ia);
 	if (!qp)
-		fail("ibv_create_qp(RC, %ld receives): expected success got %s",
-		     nrecv, strerror(errno));
-}
-
-static void modify(struct ibv_qp_attr *a, int mask, const char *what)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	if (ret)
-		fail("ibv_modify_qp(%s): expected success got %s", what, strerror(ret));
+		sod_fail("ibv_create_qp(RC, %ld receives): expected success got %s",
+			 nrecv, strerror(errno));
 }
 
 static uint32_t min_u32(uint32_t a, uint32_t b)
@@ -572,77 +301,56 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 
 static void qp_to_rts(uint32_t lpsn)
 {
-	struct ibv_qp_attr a;
+	const struct sod_rc_conn c = {
+		.port = IB_PORT,
+		.path_mtu = sod_mtu_from_bytes(o.mtu),
+		.dgid = peer.gid,
+		.sgid_index = (uint8_t)gid_index,
+		.dest_qpn = peer.qpn,
+		.rq_psn = peer.psn,
+		.sq_psn = lpsn,
+		.max_dest_rd_atomic = (uint8_t)min_u32(my_rd_atom, 255),
+		.max_rd_atomic = (uint8_t)min_u32(min_u32(my_init_rd_atom, peer.rd_atom),
+						  min_u32((uint32_t)o.depth, 255)),
+		.min_rnr_timer = 12,
+		.timeout = (uint8_t)o.timeout,
+		.retry_cnt = (uint8_t)o.retry_cnt,
+		.rnr_retry = 7,
+	};
+	const char *step;
+	int ret = sod_rc_connect(qp, &c, &step);
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = IB_PORT;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	modify(&a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "INIT");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = sod_mtu_from_bytes(o.mtu);
-	a.dest_qp_num = peer.qpn;
-	a.rq_psn = peer.psn;
-	a.max_dest_rd_atomic = (uint8_t)min_u32(my_rd_atom, 255);
-	a.min_rnr_timer = 12;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = peer.gid;
-	a.ah_attr.grh.sgid_index = (uint8_t)gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = IB_PORT;
-	modify(&a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-	       IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER,
-	       "RTR");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = lpsn;
-	a.timeout = (uint8_t)o.timeout;
-	a.retry_cnt = (uint8_t)o.retry_cnt;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = (uint8_t)min_u32(min_u32(my_init_rd_atom, peer.rd_atom),
-					   min_u32((uint32_t)o.depth, 255));
-	modify(&a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RTS");
+	if (ret)
+		sod_fail("ibv_modify_qp(%s): expected success got %s", step,
+			 strerror(ret));
 	sod_info("%s: qp 0x%x -> peer qp 0x%x, mtu %ld, timeout %ld, retry_cnt %ld, max_rd_atomic %u",
-		 o.server ? "server" : "client", qp->qp_num, peer.qpn, o.mtu,
-		 o.timeout, o.retry_cnt, a.max_rd_atomic);
+		 o.peer.server ? "server" : "client", qp->qp_num, peer.qpn, o.mtu,
+		 o.timeout, o.retry_cnt, c.max_rd_atomic);
 }
 
 static void send_info(uint32_t psn)
 {
-	char g[40];
+	char g[33];
 
-	for (int i = 0; i < 16; i++)
-		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
-	send_line("INFO %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu32
-		  " %" PRIu64 " %" PRIu32, g, qp->qp_num, psn, mr->rkey,
-		  (uint64_t)(uintptr_t)buf, amr->rkey, (uint64_t)(uintptr_t)atom,
-		  my_rd_atom);
+	sod_gid_to_hex(&my_gid, g);
+	sod_ctl_send("INFO %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu32
+		     " %" PRIu64 " %" PRIu32, g, qp->qp_num, psn, mr->rkey,
+		     (uint64_t)(uintptr_t)buf, amr->rkey, (uint64_t)(uintptr_t)atom,
+		     my_rd_atom);
 }
 
 static void recv_info(void)
 {
-	char line[LINE_MAX_LEN], g[40];
+	char line[SOD_LINE_MAX], g[40];
 
-	recv_line(line, sizeof(line));
+	sod_ctl_recv(line, sizeof(line));
 	if (sscanf(line, "INFO %32s %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu64
 		   " %" SCNu32 " %" SCNu64 " %" SCNu32, g, &peer.qpn, &peer.psn,
 		   &peer.rkey, &peer.addr, &peer.arkey, &peer.aaddr,
 		   &peer.rd_atom) != 8 || strlen(g) != 32)
-		fail("control protocol: expected 'INFO ...' got '%s'", line);
-	for (int i = 0; i < 16; i++) {
-		unsigned int b;
-
-		if (sscanf(g + 2 * i, "%2x", &b) != 1)
-			fail("control protocol: bad GID '%s'", g);
-		peer.gid.raw[i] = (uint8_t)b;
-	}
+		sod_fail("control protocol: expected 'INFO ...' got '%s'", line);
+	if (!sod_gid_from_hex(g, &peer.gid))
+		sod_fail("control protocol: bad GID '%s'", g);
 }
 
 /* ------------------------------------------------------------ files */
@@ -657,7 +365,7 @@ static void make_file(const char *p)
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0)
-		fail("create %s: expected success got %s", p, strerror(errno));
+		sod_fail("create %s: expected success got %s", p, strerror(errno));
 	close(fd);
 }
 
@@ -676,12 +384,12 @@ static void mark_ready(const char *test)
 static void wait_file(const char *p)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	long end = now_ms() + o.timeout_ms;
+	long end = sod_now_ms() + o.timeout_ms;
 
 	while (!file_exists(p)) {
-		if (now_ms() >= end)
-			fail("expected %s to appear within %ld ms got none", p,
-			     o.timeout_ms);
+		if (sod_now_ms() >= end)
+			sod_fail("expected %s to appear within %ld ms got none", p,
+				 o.timeout_ms);
 		nanosleep(&ts, NULL);
 	}
 }
@@ -738,8 +446,8 @@ static void post_one(int t, long i, bool signaled)
 	}
 	ret = ibv_post_send(qp, &wr, &bad);
 	if (ret)
-		fail("%s: ibv_post_send(wr %ld): expected success got %s",
-		     test_names[t], i, strerror(ret));
+		sod_fail("%s: ibv_post_send(wr %ld): expected success got %s",
+			 test_names[t], i, strerror(ret));
 }
 
 static const int wc_opcode[T_COUNT] = {
@@ -755,7 +463,7 @@ static const int wc_opcode[T_COUNT] = {
  */
 static long run_wrs(int t, long n)
 {
-	long posted = 0, done = 0, last = now_ms(), gap = 0;
+	long posted = 0, done = 0, last = sod_now_ms(), gap = 0;
 	struct ibv_wc wc;
 	char what[64];
 
@@ -765,21 +473,21 @@ static long run_wrs(int t, long n)
 
 		while (posted < n && posted - done < o.depth)
 			post_one(t, posted++, true);
-		if (!cq_wait(&scq, &wc, o.timeout_ms))
-			fail("%s: wr %ld: expected a completion within %ld ms got none (%ld of %ld done)",
-			     test_names[t], done, o.timeout_ms, done, n);
+		if (!sod_cq_wait(&scq, &wc, o.timeout_ms))
+			sod_fail("%s: wr %ld: expected a completion within %ld ms got none (%ld of %ld done)",
+				 test_names[t], done, o.timeout_ms, done, n);
 		check_wc(&wc, what, (uint64_t)done, IBV_WC_SUCCESS, wc_opcode[t]);
 		if (t == T_READ && wc.byte_len != chunk_len(done))
-			fail("%s: wr %ld: byte_len: expected %u got %u", what, done,
-			     chunk_len(done), wc.byte_len);
-		now = now_ms();
+			sod_fail("%s: wr %ld: byte_len: expected %u got %u", what, done,
+				 chunk_len(done), wc.byte_len);
+		now = sod_now_ms();
 		if (now - last > gap)
 			gap = now - last;
 		last = now;
 		done++;
 		mark_ready(test_names[t]);
 	}
-	cq_expect_empty(&scq, what);
+	sod_cq_expect_empty(&scq, what);
 	return gap;
 }
 
@@ -791,16 +499,16 @@ static void client_faa_check(void)
 	long out_of_order = -1;
 
 	if (!seen)
-		fail("calloc: expected success got failure");
+		sod_fail("calloc: expected success got failure");
 	for (long i = 0; i < n; i++) {
 		uint64_t v = res[i];
 
 		if (v >= (uint64_t)n)
-			fail("faa: wr %ld fetched %" PRIu64 ": expected a value in 0..%ld (each once)",
-			     i, v, n - 1);
+			sod_fail("faa: wr %ld fetched %" PRIu64 ": expected a value in 0..%ld (each once)",
+				 i, v, n - 1);
 		if (seen[v])
-			fail("faa: value %" PRIu64 " fetched twice (second by wr %ld): an atomic was executed twice",
-			     v, i);
+			sod_fail("faa: value %" PRIu64 " fetched twice (second by wr %ld): an atomic was executed twice",
+				 v, i);
 		seen[v] = 1;
 		if (v != (uint64_t)i && out_of_order < 0)
 			out_of_order = i;
@@ -809,8 +517,8 @@ static void client_faa_check(void)
 	/* A permutation of 0..n-1 (n distinct values below n); RC executes
 	 * in order, so wr i fetched i. */
 	if (out_of_order >= 0)
-		fail("faa: wr %ld fetched %" PRIu64 ": expected %ld (RC executes in order)",
-		     out_of_order, res[out_of_order], out_of_order);
+		sod_fail("faa: wr %ld fetched %" PRIu64 ": expected %ld (RC executes in order)",
+			 out_of_order, res[out_of_order], out_of_order);
 }
 
 static void client_cut(void)
@@ -822,9 +530,9 @@ static void client_cut(void)
 
 	/* The link works: one WRITE completes. */
 	post_one(T_CUT, 0, true);
-	if (!cq_wait(&scq, &wc, o.timeout_ms))
-		fail("cut: the WRITE before the cut: expected a completion within %ld ms got none",
-		     o.timeout_ms);
+	if (!sod_cq_wait(&scq, &wc, o.timeout_ms))
+		sod_fail("cut: the WRITE before the cut: expected a completion within %ld ms got none",
+			 o.timeout_ms);
 	check_wc(&wc, "cut: the WRITE before the cut", 0, IBV_WC_SUCCESS,
 		 IBV_WC_RDMA_WRITE);
 	mark_ready("cut");
@@ -840,46 +548,46 @@ static void client_cut(void)
 	 * so its first try may be timed from the WRITE before the cut: up to
 	 * one try shorter (seen: 931 ms for 4 x 268 ms).
 	 */
-	lo = 0.9 * (double)(strncmp(o.dev, "rxe", 3) ? o.retry_cnt + 1 :
+	lo = 0.9 * (double)(strncmp(o.peer.dev, "rxe", 3) ? o.retry_cnt + 1 :
 			    o.retry_cnt) * t_try - 4.0;
 	hi = 1.5 * expect + (double)o.cut_slack_ms;
 
 	t0 = now_msf();
 	for (long i = 0; i < o.cut_wrs; i++)
 		post_one(T_CUT, i, true);
-	if (!cq_wait(&scq, &wc, (long)hi + 5000))
-		fail("cut: wr 0: expected IBV_WC_RETRY_EXC_ERR within %.0f ms got no completion",
-		     hi + 5000);
+	if (!sod_cq_wait(&scq, &wc, (long)hi + 5000))
+		sod_fail("cut: wr 0: expected IBV_WC_RETRY_EXC_ERR within %.0f ms got no completion",
+			 hi + 5000);
 	el = now_msf() - t0;
 	check_wc(&wc, "cut: first WR after the cut", 0, IBV_WC_RETRY_EXC_ERR, -1);
 	sod_info("client: cut: RETRY_EXC_ERR after %.1f ms (timeout %ld: %.1f ms x %ld tries = %.1f ms; bounds %.1f..%.1f ms)",
 		 el, o.timeout, t_try, o.retry_cnt + 1, expect, lo, hi);
 	if (el < lo || el > hi)
-		fail("cut: time to IBV_WC_RETRY_EXC_ERR: expected %.1f..%.1f ms got %.1f ms",
-		     lo, hi, el);
+		sod_fail("cut: time to IBV_WC_RETRY_EXC_ERR: expected %.1f..%.1f ms got %.1f ms",
+			 lo, hi, el);
 	for (long i = 1; i < o.cut_wrs; i++) {
-		if (!cq_wait(&scq, &wc, o.timeout_ms))
-			fail("cut: wr %ld: expected IBV_WC_WR_FLUSH_ERR got no completion within %ld ms",
-			     i, o.timeout_ms);
+		if (!sod_cq_wait(&scq, &wc, o.timeout_ms))
+			sod_fail("cut: wr %ld: expected IBV_WC_WR_FLUSH_ERR got no completion within %ld ms",
+				 i, o.timeout_ms);
 		check_wc(&wc, "cut: a later WR", (uint64_t)i, IBV_WC_WR_FLUSH_ERR, -1);
 	}
-	cq_expect_empty(&scq, "cut");
+	sod_cq_expect_empty(&scq, "cut");
 	if (ibv_query_qp(qp, &qa, IBV_QP_STATE, &ia))
-		fail("cut: ibv_query_qp: expected success got %s", strerror(errno));
+		sod_fail("cut: ibv_query_qp: expected success got %s", strerror(errno));
 	if (qa.qp_state != IBV_QPS_ERR)
-		fail("cut: QP state: expected IBV_QPS_ERR (%d) got %d", IBV_QPS_ERR,
-		     qa.qp_state);
+		sod_fail("cut: QP state: expected IBV_QPS_ERR (%d) got %d", IBV_QPS_ERR,
+			 qa.qp_state);
 	sod_info("client: cut: %ld later WRs flushed (WR_FLUSH_ERR), QP in ERR",
 		 o.cut_wrs - 1);
 }
 
 static void client_test(int t, bool first, bool last)
 {
-	char line[LINE_MAX_LEN];
+	char line[SOD_LINE_MAX];
 	long t0, gap = 0, n = 0;
 	double mb;
 
-	send_line("PREP %s", test_names[t]);
+	sod_ctl_send("PREP %s", test_names[t]);
 	switch (t) {
 	case T_READ:
 		fill_poison();
@@ -894,8 +602,8 @@ static void client_test(int t, bool first, bool last)
 	default:
 		break;
 	}
-	expect_line("READY");
-	t0 = now_ms();
+	sod_ctl_expect("READY");
+	t0 = sod_now_ms();
 	switch (t) {
 	case T_WRITE:
 	case T_SEND:
@@ -913,28 +621,28 @@ static void client_test(int t, bool first, bool last)
 	default:
 		break;
 	}
-	t0 = now_ms() - t0;
+	t0 = sod_now_ms() - t0;
 	if (last && o.done_file)
 		make_file(o.done_file);
 	if (t == T_READ) {
 		const char *m = check_pattern(line, sizeof(line), t, "client");
 
 		if (m)
-			fail("%s", m);
+			sod_fail("%s", m);
 	}
 	if (t == T_FAA)
 		client_faa_check();
 	if (t == T_FAA)
-		send_line("CHECK %s %ld", test_names[t], o.count);
+		sod_ctl_send("CHECK %s %ld", test_names[t], o.count);
 	else
-		send_line("CHECK %s", test_names[t]);
-	expect_line("OK");
+		sod_ctl_send("CHECK %s", test_names[t]);
+	sod_ctl_expect("OK");
 	mb = t == T_FAA || t == T_CUT ? 0 : (double)o.size / 1048576.0;
 	sod_info("client: PASS %s: %ld WRs%s%.1f MiB in %ld ms, longest completion gap %ld ms",
 		 test_names[t], n, mb > 0 ? ", " : " ", mb, t0, gap);
 	if (first && o.expect_stall_ms && gap < o.expect_stall_ms)
-		fail("%s: longest gap between completions: expected >= %ld ms (the outage) got %ld ms",
-		     test_names[t], o.expect_stall_ms, gap);
+		sod_fail("%s: longest gap between completions: expected >= %ld ms (the outage) got %ld ms",
+			 test_names[t], o.expect_stall_ms, gap);
 }
 
 /* ------------------------------------------------------------ server */
@@ -953,8 +661,8 @@ static void server_post_recvs(void)
 		int ret = ibv_post_recv(qp, &wr, &bad);
 
 		if (ret)
-			fail("send: ibv_post_recv(%ld): expected success got %s", i,
-			     strerror(ret));
+			sod_fail("send: ibv_post_recv(%ld): expected success got %s", i,
+				 strerror(ret));
 	}
 }
 
@@ -963,29 +671,29 @@ static void server_check_recvs(void)
 	struct ibv_wc wc;
 
 	for (long i = 0; i < nchunks(); i++) {
-		if (!cq_wait(&rcq, &wc, o.timeout_ms))
-			fail("send: receive %ld: expected a completion within %ld ms got none",
-			     i, o.timeout_ms);
+		if (!sod_cq_wait(&rcq, &wc, o.timeout_ms))
+			sod_fail("send: receive %ld: expected a completion within %ld ms got none",
+				 i, o.timeout_ms);
 		check_wc(&wc, "send: receive", (uint64_t)i, IBV_WC_SUCCESS, IBV_WC_RECV);
 		if (wc.byte_len != chunk_len(i))
-			fail("send: receive %ld: byte_len: expected %u got %u", i,
-			     chunk_len(i), wc.byte_len);
+			sod_fail("send: receive %ld: byte_len: expected %u got %u", i,
+				 chunk_len(i), wc.byte_len);
 	}
-	cq_expect_empty(&rcq, "send: receives");
+	sod_cq_expect_empty(&rcq, "send: receives");
 }
 
 static void server_loop(void)
 {
-	char line[LINE_MAX_LEN], msg[LINE_MAX_LEN], name[32];
+	char line[SOD_LINE_MAX], msg[SOD_LINE_MAX], name[32];
 	long arg;
 
 	for (;;) {
 		const char *m = NULL;
 		int t;
 
-		recv_line(line, sizeof(line));
+		sod_ctl_recv(line, sizeof(line));
 		if (strcmp(line, "QUIT") == 0) {
-			send_line("BYE");
+			sod_ctl_send("BYE");
 			return;
 		}
 		arg = 0;
@@ -1010,13 +718,13 @@ static void server_loop(void)
 			case T_CUT:
 				break;
 			default:
-				fail("control protocol: unknown test in '%s'", line);
+				sod_fail("control protocol: unknown test in '%s'", line);
 			}
-			send_line("READY");
+			sod_ctl_send("READY");
 			continue;
 		}
 		if (sscanf(line, "CHECK %31s %ld", name, &arg) < 1)
-			fail("control protocol: expected PREP, CHECK or QUIT got '%s'", line);
+			sod_fail("control protocol: expected PREP, CHECK or QUIT got '%s'", line);
 		for (t = 0; t < T_COUNT; t++)
 			if (strcmp(name, test_names[t]) == 0)
 				break;
@@ -1044,13 +752,13 @@ static void server_loop(void)
 		case T_CUT:
 			break;
 		default:
-			fail("control protocol: unknown test in '%s'", line);
+			sod_fail("control protocol: unknown test in '%s'", line);
 		}
 		if (m)
-			fail("%s", m);
-		cq_expect_empty(&scq, "server send queue");
+			sod_fail("%s", m);
+		sod_cq_expect_empty(&scq, "server send queue");
 		sod_info("server: %s checked", test_names[t]);
-		send_line("OK");
+		sod_ctl_send("OK");
 	}
 }
 
@@ -1058,46 +766,17 @@ static void server_loop(void)
 
 static void parse_tests(const char *s)
 {
-	char tmp[256], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --tests '%s'", s);
-	strcpy(tmp, s);
-	o.ntests = 0;
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int t;
-
-		for (t = 0; t < T_COUNT; t++)
-			if (strcmp(tok, test_names[t]) == 0)
-				break;
-		if (t == T_COUNT)
-			sod_usage_error(usage, "invalid --tests: unknown test '%s'", tok);
-		if (o.ntests == MAX_TESTS)
-			sod_usage_error(usage, "invalid --tests: more than %d", MAX_TESTS);
-		if (o.ntests && o.tests[o.ntests - 1] == T_CUT)
+	o.ntests = sod_opt_list(usage, "tests", "test", s, test_names,
+				sizeof(test_names[0]), T_COUNT, o.tests, MAX_TESTS);
+	for (int i = 0; i < o.ntests - 1; i++)
+		if (o.tests[i] == T_CUT)
 			sod_usage_error(usage, "invalid --tests: cut must be the last test");
-		o.tests[o.ntests++] = t;
-	}
-	if (!o.ntests)
-		sod_usage_error(usage, "invalid --tests '%s': no test", s);
-}
-
-static void parse_num(const char *name, const char *arg, long min, long max,
-		      long *out)
-{
-	if (!sod_parse_long(arg, min, max, out))
-		sod_usage_error(usage, "invalid --%s '%s' (%ld..%ld)", name, arg,
-				min, max);
 }
 
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "server", no_argument, NULL, 'S' },
-		{ "client", required_argument, NULL, 'C' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "gid-index", required_argument, NULL, 'g' },
+		SOD_PEER_LONGOPTS,
 		{ "tests", required_argument, NULL, 'T' },
 		{ "size", required_argument, NULL, 's' },
 		{ "chunk", required_argument, NULL, 'c' },
@@ -1119,8 +798,8 @@ static void parse_args(int argc, char **argv)
 	};
 	int c;
 
-	o.port = 18530;
-	o.gid_index = -1;
+	o.peer.port = 18530;
+	o.peer.gid_index = -1;
 	o.size = 4L << 20;
 	o.chunk = 65536;
 	o.depth = 8;
@@ -1134,48 +813,29 @@ static void parse_args(int argc, char **argv)
 	parse_tests("write,send,read,faa");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (sod_opt_peer(c, usage, &o.peer))
+			continue;
 		switch (c) {
-		case 'd': o.dev = optarg; break;
-		case 'S': o.server = true; break;
-		case 'C': o.host = optarg; break;
-		case 'p': parse_num("port", optarg, 1, 65535, &o.port); break;
-		case 'g': parse_num("gid-index", optarg, 0, 255, &o.gid_index); break;
 		case 'T': parse_tests(optarg); break;
-		case 's': parse_num("size", optarg, 8, 64L << 20, &o.size); break;
-		case 'c': parse_num("chunk", optarg, 8, 64L << 20, &o.chunk); break;
-		case 'D': parse_num("depth", optarg, 1, MAX_DEPTH, &o.depth); break;
-		case 'n': parse_num("count", optarg, 1, 1000000, &o.count); break;
-		case 'm':
-			if (!sod_parse_long(optarg, 1, 65536, &o.mtu) ||
-			    !sod_mtu_from_bytes(o.mtu))
-				sod_usage_error(usage,
-						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
-						optarg);
-			break;
-		case 'o': parse_num("timeout", optarg, 0, 31, &o.timeout); break;
-		case 'r': parse_num("retry-cnt", optarg, 0, 7, &o.retry_cnt); break;
-		case 'w': parse_num("cut-wrs", optarg, 2, 32, &o.cut_wrs); break;
-		case 'f': parse_num("floor-ms", optarg, 0, 100000, &o.floor_ms); break;
-		case 'k': parse_num("cut-slack-ms", optarg, 0, 600000, &o.cut_slack_ms); break;
+		case 's': sod_opt_long(usage, "size", optarg, 8, 64L << 20, &o.size); break;
+		case 'c': sod_opt_long(usage, "chunk", optarg, 8, 64L << 20, &o.chunk); break;
+		case 'D': sod_opt_long(usage, "depth", optarg, 1, MAX_DEPTH, &o.depth); break;
+		case 'n': sod_opt_long(usage, "count", optarg, 1, 1000000, &o.count); break;
+		case 'm': sod_opt_mtu(usage, optarg, &o.mtu); break;
+		case 'o': sod_opt_long(usage, "timeout", optarg, 0, 31, &o.timeout); break;
+		case 'r': sod_opt_long(usage, "retry-cnt", optarg, 0, 7, &o.retry_cnt); break;
+		case 'w': sod_opt_long(usage, "cut-wrs", optarg, 2, 32, &o.cut_wrs); break;
+		case 'f': sod_opt_long(usage, "floor-ms", optarg, 0, 100000, &o.floor_ms); break;
+		case 'k': sod_opt_long(usage, "cut-slack-ms", optarg, 0, 600000, &o.cut_slack_ms); break;
 		case 'R': o.ready_file = optarg; break;
 		case 'G': o.go_file = optarg; break;
 		case 'F': o.done_file = optarg; break;
-		case 'x': parse_num("expect-stall-ms", optarg, 0, 600000, &o.expect_stall_ms); break;
-		case 't': parse_num("timeout-ms", optarg, 1, 3600000, &o.timeout_ms); break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			exit(SOD_EXIT_OK);
-		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+		case 'x': sod_opt_long(usage, "expect-stall-ms", optarg, 0, 600000, &o.expect_stall_ms); break;
+		case 't': sod_opt_long(usage, "timeout-ms", optarg, 1, 3600000, &o.timeout_ms); break;
+		default: sod_opt_other(c, usage, argv);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!o.dev)
-		sod_usage_error(usage, "--dev is required");
-	if (o.server == !!o.host)
-		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	sod_opt_peer_done(usage, argc, argv, &o.peer);
 	if (o.size % 8 || o.chunk % 8)
 		sod_usage_error(usage, "invalid --size/--chunk: multiples of 8 required");
 	if (o.size / o.chunk > 16384)
@@ -1191,21 +851,21 @@ static void client_hello(void)
 	for (int i = 0; i < o.ntests; i++)
 		snprintf(t + strlen(t), sizeof(t) - strlen(t), "%s%s", i ? "," : "",
 			 test_names[o.tests[i]]);
-	send_line("HELLO %" PRIu64 " %ld %ld %ld %ld %ld %ld %ld %s", seed, o.size,
-		  o.chunk, o.depth, o.count, o.mtu, o.timeout, o.retry_cnt, t);
+	sod_ctl_send("HELLO %" PRIu64 " %ld %ld %ld %ld %ld %ld %ld %s", seed, o.size,
+		     o.chunk, o.depth, o.count, o.mtu, o.timeout, o.retry_cnt, t);
 }
 
 static void server_hello(void)
 {
-	char line[LINE_MAX_LEN], t[128];
+	char line[SOD_LINE_MAX], t[128];
 
-	recv_line(line, sizeof(line));
+	sod_ctl_recv(line, sizeof(line));
 	if (sscanf(line, "HELLO %" SCNu64 " %ld %ld %ld %ld %ld %ld %ld %127s", &seed,
 		   &o.size, &o.chunk, &o.depth, &o.count, &o.mtu, &o.timeout,
 		   &o.retry_cnt, t) != 9 || o.size < 8 || o.size > (64L << 20) ||
 	    o.size % 8 || o.chunk < 8 || o.chunk % 8 || o.size / o.chunk > 16384 ||
 	    !sod_mtu_from_bytes(o.mtu))
-		fail("control protocol: expected a valid 'HELLO ...' got '%s'", line);
+		sod_fail("control protocol: expected a valid 'HELLO ...' got '%s'", line);
 	parse_tests(t);
 }
 
@@ -1219,18 +879,19 @@ int main(int argc, char **argv)
 	psn = (uint32_t)rand() & 0xffffff;
 	seed = (uint64_t)rand() << 32 ^ (uint64_t)rand();
 	setup_device();
-	ctl_connect();
-	if (o.server)
+	sod_ctl_open(o.peer.server ? NULL : o.peer.host, o.peer.port,
+		     o.timeout_ms * 2, o.timeout_ms, o.timeout_ms / 1000 + 30);
+	if (o.peer.server)
 		server_hello();
 	else
 		client_hello();
 	setup_buffers();
 	setup_qp();
-	if (o.server) {
+	if (o.peer.server) {
 		send_info(psn);
 		recv_info();
 		qp_to_rts(psn);
-		send_line("READY");
+		sod_ctl_send("READY");
 		server_loop();
 		sod_info("server: PASS (client finished)");
 		return SOD_EXIT_OK;
@@ -1238,11 +899,11 @@ int main(int argc, char **argv)
 	recv_info();
 	qp_to_rts(psn);
 	send_info(psn);
-	expect_line("READY");
+	sod_ctl_expect("READY");
 	for (int i = 0; i < o.ntests; i++)
 		client_test(o.tests[i], i == 0, i == o.ntests - 1);
-	send_line("QUIT");
-	expect_line("BYE");
+	sod_ctl_send("QUIT");
+	sod_ctl_expect("BYE");
 	sod_info("client: PASS all %d tests", o.ntests);
 	return SOD_EXIT_OK;
 }

@@ -1256,21 +1256,14 @@ int main(int argc, char **argv)
 			qp_timeout = (int)v;
 			break;
 		case 'g':
-			if (!sod_parse_long(optarg, 0, 255, &v))
-				sod_usage_error(usage, "invalid --gid-index");
+			sod_opt_long(usage, "gid-index", optarg, 0, 255, &v);
 			gid_index = (int)v;
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			return SOD_EXIT_OK;
 		default:
-			sod_usage_error(usage, "unknown or incomplete option");
+			sod_opt_other(c, usage, argv);
 		}
 	}
-	if (!dev)
-		sod_usage_error(usage, "--dev is required");
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	sod_opt_done(usage, argc, argv, dev);
 
 	ctx = sod_open_device(dev, &code);
 	if (!ctx)

@@ -71,18 +71,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				sod_usage_error(usage, "invalid --hold '%s'",
 						optarg);
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_other(c, usage, argv);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!o->dev)
-		sod_usage_error(usage, "--dev is required");
+	sod_opt_done(usage, argc, argv, o->dev);
 	if (!have_iters)
 		sod_usage_error(usage, "--iters is required");
 }

@@ -31,18 +31,11 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +49,6 @@
 #define RO_LEN 4096
 #define RBUF_LEN 8192
 #define MAX_BURST 60
-#define LINE_MAX_LEN 512
 
 static const char usage[] =
 	"--dev NAME (--server | --client HOST) [options]\n"
@@ -127,11 +119,7 @@ static const char *const err_names[ERR_COUNT] = {
 #define MAX_SIZES 32
 
 struct opts {
-	const char *dev;
-	bool server;
-	const char *host;
-	long port;
-	long gid_index;		/* -1: find */
+	struct sod_peer_opts peer;
 	long mtu;
 	bool ops[OP_COUNT];
 	long sizes[MAX_SIZES];
@@ -144,11 +132,6 @@ struct opts {
 	long timeout_ms;
 	long rd_atomic;		/* max_rd_atomic = max_dest_rd_atomic */
 	long burst;		/* rd_burst: WRs posted at once */
-};
-
-struct cq {
-	struct ibv_comp_channel *ch;
-	struct ibv_cq *cq;
 };
 
 struct peer {
@@ -173,195 +156,13 @@ static int port_mtu_bytes;
 static uint32_t max_inline;
 static struct ibv_device_attr dev_attr;
 
-static struct cq scq, rcq, udcq;
+static struct sod_cq scq, rcq, udcq;
 static struct ibv_srq *srq;
 static struct ibv_qp *qp[MAX_QP];
 static int nqp;
 static struct ibv_qp *udqp;
 static struct ibv_ah *ah;
 static struct peer peer;
-
-static int sock = -1;
-static FILE *sock_in;
-
-/* ------------------------------------------------------------ failing */
-
-static void send_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static bool failing;
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: FAIL %s\n", sod_prog, msg);
-	if (sock >= 0 && !failing) {
-		failing = true;
-		send_line("FAIL %s", msg);
-	}
-	exit(SOD_EXIT_FAIL);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die_env(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", sod_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (sock >= 0 && !failing) {
-		failing = true;
-		send_line("FAIL peer setup failed");
-	}
-	exit(SOD_EXIT_USAGE);
-}
-
-/* ------------------------------------------------------------ control */
-
-static void send_line(const char *fmt, ...)
-{
-	char line[LINE_MAX_LEN];
-	size_t n, done = 0;
-	va_list ap;
-	ssize_t w;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	n = strlen(line);
-	line[n++] = '\n';
-	while (done < n) {
-		w = send(sock, line + done, n - done, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (failing)
-				return;
-			failing = true;
-			fprintf(stderr, "%s: FAIL control connection: send: %s\n",
-				sod_prog, strerror(errno));
-			exit(SOD_EXIT_FAIL);
-		}
-		done += (size_t)w;
-	}
-}
-
-/* Read one line (without '\n'); a "FAIL ..." line from the peer ends us. */
-static void recv_line(char *line, size_t len)
-{
-	size_t n;
-
-	if (!fgets(line, (int)len, sock_in)) {
-		failing = true;
-		fail("control connection: expected a message from the peer got %s",
-		     ferror(sock_in) ? strerror(errno) : "end of stream");
-	}
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (strncmp(line, "FAIL ", 5) == 0) {
-		failing = true;
-		fprintf(stderr, "%s: FAIL peer reported: %s\n", sod_prog, line + 5);
-		exit(SOD_EXIT_FAIL);
-	}
-}
-
-static void expect_line(const char *want)
-{
-	char line[LINE_MAX_LEN];
-
-	recv_line(line, sizeof(line));
-	if (strcmp(line, want) != 0)
-		fail("control protocol: expected '%s' got '%s'", want, line);
-}
-
-static void set_sock_timeout(int fd)
-{
-	struct timeval tv = {
-		.tv_sec = o.timeout_ms / 1000 + 5,
-		.tv_usec = 0,
-	};
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static void ctl_connect(void)
-{
-	int one = 1;
-
-	if (o.server) {
-		struct sockaddr_in sa = {
-			.sin_family = AF_INET,
-			.sin_port = htons((uint16_t)o.port),
-			.sin_addr.s_addr = htonl(INADDR_ANY),
-		};
-		struct pollfd pfd;
-		int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (ls < 0)
-			die_env("socket: %s", strerror(errno));
-		setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-			die_env("cannot listen on TCP port %ld: %s", o.port,
-				strerror(errno));
-		sod_info("server: listening on TCP port %ld", o.port);
-		pfd.fd = ls;
-		pfd.events = POLLIN;
-		/* The client may start much later (another VM): wait long. */
-		if (poll(&pfd, 1, (int)(o.timeout_ms * 4)) != 1)
-			fail("control connection: expected a client within %ld ms got none",
-			     o.timeout_ms * 4);
-		sock = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-		if (sock < 0)
-			fail("control connection: accept: %s", strerror(errno));
-		close(ls);
-	} else {
-		struct addrinfo hints = { .ai_family = AF_INET,
-					  .ai_socktype = SOCK_STREAM };
-		struct addrinfo *ai;
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		char port[16];
-		long waited = 0;
-		int ret;
-
-		snprintf(port, sizeof(port), "%ld", o.port);
-		ret = getaddrinfo(o.host, port, &hints, &ai);
-		if (ret)
-			die_env("cannot resolve '%s': %s", o.host, gai_strerror(ret));
-		for (;;) {
-			sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (sock < 0)
-				die_env("socket: %s", strerror(errno));
-			if (connect(sock, ai->ai_addr, ai->ai_addrlen) == 0)
-				break;
-			ret = errno;
-			close(sock);
-			sock = -1;
-			/* The server may not listen yet: retry for a while. */
-			if ((ret != ECONNREFUSED && ret != EHOSTUNREACH &&
-			     ret != ETIMEDOUT) || waited >= o.timeout_ms)
-				fail("control connection to %s:%ld: expected success got %s",
-				     o.host, o.port, strerror(ret));
-			nanosleep(&ts, NULL);
-			waited += 100;
-		}
-		freeaddrinfo(ai);
-	}
-	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	set_sock_timeout(sock);
-	sock_in = fdopen(dup(sock), "r");
-	if (!sock_in)
-		die_env("fdopen: %s", strerror(errno));
-}
 
 /* ------------------------------------------------------------ patterns */
 
@@ -429,106 +230,27 @@ static const char *check_buf(char *msg, size_t len, const char *what,
 
 /* ------------------------------------------------------------ CQs */
 
-static void cq_create(struct cq *c, int depth)
+static void cq_expect_one(struct sod_cq *c, struct ibv_wc *wc, const char *what)
 {
-	c->ch = ibv_create_comp_channel(ctx);
-	if (!c->ch)
-		fail("ibv_create_comp_channel: expected success got %s", strerror(errno));
-	c->cq = ibv_create_cq(ctx, depth, NULL, c->ch, 0);
-	if (!c->cq)
-		fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
-	if (ibv_req_notify_cq(c->cq, 0))
-		fail("ibv_req_notify_cq: expected success got %s", strerror(errno));
-}
-
-static void cq_destroy(struct cq *c)
-{
-	if (c->cq && ibv_destroy_cq(c->cq))
-		fail("ibv_destroy_cq: expected success got %s", strerror(errno));
-	if (c->ch && ibv_destroy_comp_channel(c->ch))
-		fail("ibv_destroy_comp_channel: expected success got %s", strerror(errno));
-	c->cq = NULL;
-	c->ch = NULL;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* One completion within timeout_ms (event driven): true if got. */
-static bool cq_wait(struct cq *c, struct ibv_wc *wc, long timeout_ms)
-{
-	long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = c->ch->fd, .events = POLLIN };
-		struct ibv_cq *ev_cq;
-		void *ev_ctx;
-		long left;
-		int n = ibv_poll_cq(c->cq, 1, wc);
-
-		if (n < 0)
-			fail("ibv_poll_cq: expected >= 0 got %d", n);
-		if (n == 1)
-			return true;
-		left = end - now_ms();
-		if (left <= 0)
-			return false;
-		n = poll(&pfd, 1, (int)(left > 200 ? 200 : left));
-		if (n < 0 && errno != EINTR)
-			fail("poll on the completion channel: %s", strerror(errno));
-		if (n == 1) {
-			if (ibv_get_cq_event(c->ch, &ev_cq, &ev_ctx))
-				fail("ibv_get_cq_event: expected success got %s",
-				     strerror(errno));
-			if (ev_cq != c->cq)
-				fail("ibv_get_cq_event: expected cq %p got %p",
-				     (void *)c->cq, (void *)ev_cq);
-			ibv_ack_cq_events(ev_cq, 1);
-			if (ibv_req_notify_cq(c->cq, 0))
-				fail("ibv_req_notify_cq: expected success got %s",
-				     strerror(errno));
-		}
-		/* No event within 200 ms: poll again anyway (covers a lost
-		 * arm race; a missing event is not what this test judges). */
-	}
-}
-
-static void cq_expect_one(struct cq *c, struct ibv_wc *wc, const char *what)
-{
-	if (!cq_wait(c, wc, o.timeout_ms))
-		fail("%s: expected a completion within %ld ms got none", what,
-		     o.timeout_ms);
-}
-
-static void cq_expect_empty(struct cq *c, const char *what)
-{
-	struct ibv_wc wc;
-	int n = ibv_poll_cq(c->cq, 1, &wc);
-
-	if (n != 0)
-		fail("%s: expected no further completion got %d (wr_id %" PRIu64 " status %s opcode %d)",
-		     what, n, wc.wr_id, ibv_wc_status_str(wc.status), wc.opcode);
+	if (!sod_cq_wait(c, wc, o.timeout_ms))
+		sod_fail("%s: expected a completion within %ld ms got none", what,
+			 o.timeout_ms);
 }
 
 static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
 		     enum ibv_wc_status st, int opcode, uint32_t qpn)
 {
 	if (wc->status != st)
-		fail("%s: status: expected %s got %s (vendor_err 0x%x)", what,
-		     ibv_wc_status_str(st), ibv_wc_status_str(wc->status),
-		     wc->vendor_err);
+		sod_fail("%s: status: expected %s got %s (vendor_err 0x%x)", what,
+			 ibv_wc_status_str(st), ibv_wc_status_str(wc->status),
+			 wc->vendor_err);
 	if (wc->wr_id != wr_id)
-		fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
-		     wc->wr_id);
+		sod_fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
+			 wc->wr_id);
 	if (wc->qp_num != qpn)
-		fail("%s: qp_num: expected 0x%x got 0x%x", what, qpn, wc->qp_num);
+		sod_fail("%s: qp_num: expected 0x%x got 0x%x", what, qpn, wc->qp_num);
 	if (opcode >= 0 && (int)wc->opcode != opcode)
-		fail("%s: opcode: expected %d got %d", what, opcode, wc->opcode);
+		sod_fail("%s: opcode: expected %d got %d", what, opcode, wc->opcode);
 }
 
 /* ------------------------------------------------------------ device */
@@ -536,35 +258,19 @@ static void check_wc(const struct ibv_wc *wc, const char *what, uint64_t wr_id,
 static void setup_device(void)
 {
 	struct ibv_port_attr pa;
-	int ec = SOD_EXIT_FAIL;
 
-	ctx = sod_open_device(o.dev, &ec);
-	if (!ctx)
-		exit(ec);
-	if (ibv_query_port(ctx, IB_PORT, &pa))
-		die_env("ibv_query_port: %s", strerror(errno));
-	if (pa.state != IBV_PORT_ACTIVE)
-		die_env("port %d of %s is %s, not ACTIVE", IB_PORT, o.dev,
-			ibv_port_state_str(pa.state));
+	ctx = sod_open_peer_dev(&o.peer, IB_PORT, &gid_index, &my_gid, &pa);
 	port_mtu_bytes = sod_mtu_to_bytes(pa.active_mtu);
-	gid_index = (int)o.gid_index;
-	if (gid_index < 0) {
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-		if (gid_index < 0)
-			die_env("%s has no RoCE v2 GID with an IPv4 address", o.dev);
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid))
-		die_env("ibv_query_gid(%d): %s", gid_index, strerror(errno));
 	if (ibv_query_device(ctx, &dev_attr))
-		die_env("ibv_query_device: %s", strerror(errno));
+		sod_die_env("ibv_query_device: %s", strerror(errno));
 	sod_info("%s: max_qp_rd_atom %d max_qp_init_rd_atom %d max_qp_wr %d",
-		 o.dev, dev_attr.max_qp_rd_atom, dev_attr.max_qp_init_rd_atom,
+		 o.peer.dev, dev_attr.max_qp_rd_atom, dev_attr.max_qp_init_rd_atom,
 		 dev_attr.max_qp_wr);
 
 	pd = ibv_alloc_pd(ctx);
 	pd2 = ibv_alloc_pd(ctx);
 	if (!pd || !pd2)
-		fail("ibv_alloc_pd: expected success got %s", strerror(errno));
+		sod_fail("ibv_alloc_pd: expected success got %s", strerror(errno));
 
 	/* [guard][GRH][data max_size][guard] ... [guard][8 atomic][guard] */
 	data_off = GUARD + GRH_LEN;
@@ -574,7 +280,7 @@ static void setup_device(void)
 	    posix_memalign((void **)&robuf, 4096, RO_LEN) ||
 	    posix_memalign((void **)&buf2, 4096, 4096) ||
 	    posix_memalign((void **)&rbuf, 4096, RBUF_LEN))
-		fail("posix_memalign: expected success got failure");
+		sod_fail("posix_memalign: expected success got failure");
 	memset(buf, 0, buf_len);
 	for (int i = 0; i < RO_LEN; i++)
 		robuf[i] = (uint8_t)(i * 7 + 3);
@@ -583,21 +289,21 @@ static void setup_device(void)
 			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC);
 	if (!mr)
-		fail("ibv_reg_mr(%zu bytes, all access): expected success got %s",
-		     buf_len, strerror(errno));
+		sod_fail("ibv_reg_mr(%zu bytes, all access): expected success got %s",
+			 buf_len, strerror(errno));
 	/* No REMOTE_WRITE: the target of the remote access error cases. */
 	ro_mr = ibv_reg_mr(pd, robuf, RO_LEN,
 			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!ro_mr)
-		fail("ibv_reg_mr(read-only): expected success got %s", strerror(errno));
+		sod_fail("ibv_reg_mr(read-only): expected success got %s", strerror(errno));
 	/* Registered in another PD: the wrong-PD case. */
 	mr2 = ibv_reg_mr(pd2, buf2, 4096, IBV_ACCESS_LOCAL_WRITE);
 	if (!mr2)
-		fail("ibv_reg_mr(pd2): expected success got %s", strerror(errno));
+		sod_fail("ibv_reg_mr(pd2): expected success got %s", strerror(errno));
 	memset(rbuf, 0, RBUF_LEN);
 	rmr = ibv_reg_mr(pd, rbuf, RBUF_LEN, IBV_ACCESS_LOCAL_WRITE);
 	if (!rmr)
-		fail("ibv_reg_mr(reply buffer): expected success got %s", strerror(errno));
+		sod_fail("ibv_reg_mr(reply buffer): expected success got %s", strerror(errno));
 }
 
 /* ------------------------------------------------------------ QPs */
@@ -610,7 +316,7 @@ static struct rc_params rc_default = {	/* timeout: --qp-timeout */
 	.retry_cnt = 7, .rnr_retry = 7, .timeout = 14, .min_rnr_timer = 12,
 };
 
-static struct ibv_qp *create_qp(enum ibv_qp_type type, struct cq *s, struct cq *r,
+static struct ibv_qp *create_qp(enum ibv_qp_type type, struct sod_cq *s, struct sod_cq *r,
 				bool use_srq)
 {
 	static const uint32_t inl[] = { 512, 256, 128, 64, 0 };
@@ -634,19 +340,11 @@ static struct ibv_qp *create_qp(enum ibv_qp_type type, struct cq *s, struct cq *
 		q = ibv_create_qp(pd, &ia);
 	}
 	if (!q)
-		fail("ibv_create_qp(%s): expected success got %s",
-		     type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
+		sod_fail("ibv_create_qp(%s): expected success got %s",
+			 type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
 	if (type == IBV_QPT_RC)
 		max_inline = ia.cap.max_inline_data;
 	return q;
-}
-
-static void modify(struct ibv_qp *q, struct ibv_qp_attr *a, int mask, const char *what)
-{
-	int ret = ibv_modify_qp(q, a, mask);
-
-	if (ret)
-		fail("ibv_modify_qp(%s): expected success got %s", what, strerror(ret));
 }
 
 /* The QP holds the READ/atomic depths asked for (both directions). */
@@ -660,52 +358,36 @@ static void check_rd_atomic(struct ibv_qp *q)
 	ret = ibv_query_qp(q, &a, IBV_QP_MAX_QP_RD_ATOMIC | IBV_QP_MAX_DEST_RD_ATOMIC,
 			   &ia);
 	if (ret)
-		fail("ibv_query_qp: expected success got %s", strerror(ret));
+		sod_fail("ibv_query_qp: expected success got %s", strerror(ret));
 	if (a.max_rd_atomic != o.rd_atomic || a.max_dest_rd_atomic != o.rd_atomic)
-		fail("ibv_query_qp: max_rd_atomic / max_dest_rd_atomic: expected %ld / %ld got %u / %u",
-		     o.rd_atomic, o.rd_atomic, a.max_rd_atomic, a.max_dest_rd_atomic);
+		sod_fail("ibv_query_qp: max_rd_atomic / max_dest_rd_atomic: expected %ld / %ld got %u / %u",
+			 o.rd_atomic, o.rd_atomic, a.max_rd_atomic, a.max_dest_rd_atomic);
 }
 
 static void qp_to_rts_rc(struct ibv_qp *q, uint32_t rqpn, uint32_t rpsn,
 			 uint32_t lpsn, const struct rc_params *p)
 {
-	struct ibv_qp_attr a;
+	const struct sod_rc_conn c = {
+		.port = IB_PORT,
+		.path_mtu = path_mtu,
+		.dgid = peer.gid,
+		.sgid_index = (uint8_t)gid_index,
+		.dest_qpn = rqpn,
+		.rq_psn = rpsn,
+		.sq_psn = lpsn,
+		.max_dest_rd_atomic = (uint8_t)o.rd_atomic,
+		.max_rd_atomic = (uint8_t)o.rd_atomic,
+		.min_rnr_timer = p->min_rnr_timer,
+		.timeout = p->timeout,
+		.retry_cnt = p->retry_cnt,
+		.rnr_retry = p->rnr_retry,
+	};
+	const char *step;
+	int ret = sod_rc_connect(q, &c, &step);
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.pkey_index = 0;
-	a.port_num = IB_PORT;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	modify(q, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "RC INIT");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = path_mtu;
-	a.dest_qp_num = rqpn;
-	a.rq_psn = rpsn;
-	a.max_dest_rd_atomic = (uint8_t)o.rd_atomic;
-	a.min_rnr_timer = p->min_rnr_timer;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = peer.gid;
-	a.ah_attr.grh.sgid_index = (uint8_t)gid_index;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = IB_PORT;
-	modify(q, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-	       IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER,
-	       "RC RTR");
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = lpsn;
-	a.timeout = p->timeout;
-	a.retry_cnt = p->retry_cnt;
-	a.rnr_retry = p->rnr_retry;
-	a.max_rd_atomic = (uint8_t)o.rd_atomic;
-	modify(q, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RC RTS");
+	if (ret)
+		sod_fail("ibv_modify_qp(RC %s): expected success got %s", step,
+			 strerror(ret));
 	check_rd_atomic(q);
 }
 
@@ -713,51 +395,46 @@ static void ud_setup(void)
 {
 	struct ibv_qp_attr a;
 
-	cq_create(&udcq, 32);
+	sod_cq_create(ctx, &udcq, 32);
 	udqp = create_qp(IBV_QPT_UD, &udcq, &udcq, false);
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_INIT;
 	a.pkey_index = 0;
 	a.port_num = IB_PORT;
 	a.qkey = UD_QKEY;
-	modify(udqp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_QKEY, "UD INIT");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		      IBV_QP_QKEY, "UD INIT");
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTR;
-	modify(udqp, &a, IBV_QP_STATE, "UD RTR");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE, "UD RTR");
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = 0x1234;
-	modify(udqp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
+	sod_modify_qp(udqp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTS");
 }
 
 static void make_ah(void)
 {
 	struct ibv_ah_attr aa;
 
-	memset(&aa, 0, sizeof(aa));
-	aa.is_global = 1;
-	aa.grh.dgid = peer.gid;
-	aa.grh.sgid_index = (uint8_t)gid_index;
-	aa.grh.hop_limit = 64;
-	aa.port_num = IB_PORT;
+	sod_fill_ah(&aa, IB_PORT, &peer.gid, (uint8_t)gid_index);
 	ah = ibv_create_ah(pd, &aa);
 	if (!ah)
-		fail("ibv_create_ah: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_ah: expected success got %s", strerror(errno));
 }
 
 static void rc_teardown(void)
 {
 	for (int i = 0; i < nqp; i++)
 		if (qp[i] && ibv_destroy_qp(qp[i]))
-			fail("ibv_destroy_qp: expected success got %s", strerror(errno));
+			sod_fail("ibv_destroy_qp: expected success got %s", strerror(errno));
 	memset(qp, 0, sizeof(qp));
 	nqp = 0;
 	if (srq && ibv_destroy_srq(srq))
-		fail("ibv_destroy_srq: expected success got %s", strerror(errno));
+		sod_fail("ibv_destroy_srq: expected success got %s", strerror(errno));
 	srq = NULL;
-	cq_destroy(&scq);
-	cq_destroy(&rcq);
+	sod_cq_destroy(&scq);
+	sod_cq_destroy(&rcq);
 }
 
 static uint32_t rand_psn(void)
@@ -772,34 +449,34 @@ static uint32_t rand_psn(void)
  */
 static void rc_connect_client(int n, bool use_srq, const struct rc_params *p)
 {
-	char line[LINE_MAX_LEN];
+	char line[SOD_LINE_MAX];
 	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
 
 	rc_teardown();
-	cq_create(&scq, 64 + MAX_BURST);
-	cq_create(&rcq, 64);
+	sod_cq_create(ctx, &scq, 64 + MAX_BURST);
+	sod_cq_create(ctx, &rcq, 64);
 	nqp = n;
 	for (int i = 0; i < n; i++)
 		qp[i] = create_qp(IBV_QPT_RC, &scq, &rcq, false);
-	send_line("RC %d %d", n, use_srq ? 1 : 0);
-	recv_line(line, sizeof(line));
+	sod_ctl_send("RC %d %d", n, use_srq ? 1 : 0);
+	sod_ctl_recv(line, sizeof(line));
 	if (sscanf(line, "QP %" SCNu32 " %" SCNu32 " %" SCNu32, &rq[0], &rq[1], &rpsn) != 3)
-		fail("control protocol: expected 'QP ...' got '%s'", line);
+		sod_fail("control protocol: expected 'QP ...' got '%s'", line);
 	for (int i = 0; i < n; i++)
 		qp_to_rts_rc(qp[i], rq[i], rpsn, lpsn, p);
-	send_line("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
-		  n > 1 ? qp[1]->qp_num : 0, lpsn);
-	expect_line("READY");
+	sod_ctl_send("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
+		     n > 1 ? qp[1]->qp_num : 0, lpsn);
+	sod_ctl_expect("READY");
 }
 
 static void rc_connect_server(int n, bool use_srq)
 {
-	char line[LINE_MAX_LEN];
+	char line[SOD_LINE_MAX];
 	uint32_t rq[MAX_QP] = { 0 }, rpsn, lpsn = rand_psn();
 
 	rc_teardown();
-	cq_create(&scq, 64 + MAX_BURST);
-	cq_create(&rcq, 64);
+	sod_cq_create(ctx, &scq, 64 + MAX_BURST);
+	sod_cq_create(ctx, &rcq, 64);
 	if (use_srq) {
 		struct ibv_srq_init_attr sa;
 
@@ -808,19 +485,19 @@ static void rc_connect_server(int n, bool use_srq)
 		sa.attr.max_sge = 1;
 		srq = ibv_create_srq(pd, &sa);
 		if (!srq)
-			fail("ibv_create_srq: expected success got %s", strerror(errno));
+			sod_fail("ibv_create_srq: expected success got %s", strerror(errno));
 	}
 	nqp = n;
 	for (int i = 0; i < n; i++)
 		qp[i] = create_qp(IBV_QPT_RC, &scq, &rcq, use_srq);
-	send_line("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
-		  n > 1 ? qp[1]->qp_num : 0, lpsn);
-	recv_line(line, sizeof(line));
+	sod_ctl_send("QP %" PRIu32 " %" PRIu32 " %" PRIu32, qp[0]->qp_num,
+		     n > 1 ? qp[1]->qp_num : 0, lpsn);
+	sod_ctl_recv(line, sizeof(line));
 	if (sscanf(line, "QP %" SCNu32 " %" SCNu32 " %" SCNu32, &rq[0], &rq[1], &rpsn) != 3)
-		fail("control protocol: expected 'QP ...' got '%s'", line);
+		sod_fail("control protocol: expected 'QP ...' got '%s'", line);
 	for (int i = 0; i < n; i++)
 		qp_to_rts_rc(qp[i], rq[i], rpsn, lpsn, &rc_default);
-	send_line("READY");
+	sod_ctl_send("READY");
 }
 
 /* ------------------------------------------------------------ posting */
@@ -838,8 +515,8 @@ static void post_recv_at(struct ibv_qp *q, uint64_t wr_id, void *addr, uint32_t 
 	else
 		ret = ibv_post_srq_recv(srq, &wr, &bad);
 	if (ret)
-		fail("ibv_post_%srecv: expected success got %s", q ? "" : "srq_",
-		     strerror(ret));
+		sod_fail("ibv_post_%srecv: expected success got %s", q ? "" : "srq_",
+			 strerror(ret));
 }
 
 static int post_send_wr(struct ibv_qp *q, struct ibv_send_wr *wr)
@@ -854,7 +531,7 @@ static void post_send_ok(struct ibv_qp *q, struct ibv_send_wr *wr, const char *w
 	int ret = post_send_wr(q, wr);
 
 	if (ret)
-		fail("%s: ibv_post_send: expected success got %s", what, strerror(ret));
+		sod_fail("%s: ibv_post_send: expected success got %s", what, strerror(ret));
 }
 
 static uint32_t imm_of(int op, long size, long iter)
@@ -881,8 +558,8 @@ static void atom_guard_check(const uint8_t *p, uint8_t pv, const char *what)
 		if (i >= 0 && i < 8)
 			continue;
 		if (p[i] != pv)
-			fail("%s: guard byte at offset %d of the 8-byte target: expected 0x%02x got 0x%02x",
-			     what, i, pv, p[i]);
+			sod_fail("%s: guard byte at offset %d of the 8-byte target: expected 0x%02x got 0x%02x",
+				 what, i, pv, p[i]);
 	}
 }
 
@@ -1023,22 +700,22 @@ static void check_grh(const uint8_t *g, long size, bool with_imm, const char *wh
 	unsigned int got_tot = (unsigned int)g[22] << 8 | g[23];
 
 	if (g[20] != 0x45)
-		fail("%s: GRH byte 20 (IPv4 version/IHL): expected 0x45 got 0x%02x",
-		     what, g[20]);
+		sod_fail("%s: GRH byte 20 (IPv4 version/IHL): expected 0x45 got 0x%02x",
+			 what, g[20]);
 	if (g[29] != 17)
-		fail("%s: GRH byte 29 (IPv4 protocol): expected 17 (UDP) got %u",
-		     what, g[29]);
+		sod_fail("%s: GRH byte 29 (IPv4 protocol): expected 17 (UDP) got %u",
+			 what, g[29]);
 	if (got_tot != tot)
-		fail("%s: GRH bytes 22..23 (IPv4 total length): expected %u got %u",
-		     what, tot, got_tot);
+		sod_fail("%s: GRH bytes 22..23 (IPv4 total length): expected %u got %u",
+			 what, tot, got_tot);
 	if (memcmp(g + 32, peer.gid.raw + 12, 4))
-		fail("%s: GRH bytes 32..35 (IPv4 source): expected %u.%u.%u.%u got %u.%u.%u.%u",
-		     what, peer.gid.raw[12], peer.gid.raw[13], peer.gid.raw[14],
-		     peer.gid.raw[15], g[32], g[33], g[34], g[35]);
+		sod_fail("%s: GRH bytes 32..35 (IPv4 source): expected %u.%u.%u.%u got %u.%u.%u.%u",
+			 what, peer.gid.raw[12], peer.gid.raw[13], peer.gid.raw[14],
+			 peer.gid.raw[15], g[32], g[33], g[34], g[35]);
 	if (memcmp(g + 36, my_gid.raw + 12, 4))
-		fail("%s: GRH bytes 36..39 (IPv4 destination): expected %u.%u.%u.%u got %u.%u.%u.%u",
-		     what, my_gid.raw[12], my_gid.raw[13], my_gid.raw[14],
-		     my_gid.raw[15], g[36], g[37], g[38], g[39]);
+		sod_fail("%s: GRH bytes 36..39 (IPv4 destination): expected %u.%u.%u.%u got %u.%u.%u.%u",
+			 what, my_gid.raw[12], my_gid.raw[13], my_gid.raw[14],
+			 my_gid.raw[15], g[36], g[37], g[38], g[39]);
 }
 
 /* After a rd_burst: READ sources unchanged, every CAS target swapped, the
@@ -1059,28 +736,28 @@ static void server_check_burst(const struct test *t, const char *what)
 			bad = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
 					   burst_iter(t->iter, k), true, pv);
 			if (bad)
-				fail("%s (READ source)", bad);
+				sod_fail("%s (READ source)", bad);
 			break;
 		case BK_CAS:
 			memcpy(&v, p, 8);
 			if (v != ~burst_cas_init(t->iter, k))
-				fail("%s: CAS target: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-				     w, ~burst_cas_init(t->iter, k), v);
+				sod_fail("%s: CAS target: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+					 w, ~burst_cas_init(t->iter, k), v);
 			atom_guard_check(p, pv, w);
 			break;
 		default:
 			want += burst_faa_add(k);
 			for (int i = 0; i < 8; i++)
 				if (p[i] != pv)
-					fail("%s: FAA slot byte %d (not a target): expected 0x%02x got 0x%02x",
-					     w, i, pv, p[i]);
+					sod_fail("%s: FAA slot byte %d (not a target): expected 0x%02x got 0x%02x",
+						 w, i, pv, p[i]);
 			atom_guard_check(p, pv, w);
 		}
 	}
 	memcpy(&v, buf + atom_off, 8);
 	if (v != want)
-		fail("%s: FAA target after the burst: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-		     what, want, v);
+		sod_fail("%s: FAA target after the burst: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+			 what, want, v);
 	atom_guard_check(buf + atom_off, pv, what);
 }
 
@@ -1101,8 +778,8 @@ static void server_ud_reply(const struct test *t, const struct ibv_wc *rwc,
 	rah = ibv_create_ah_from_wc(pd, (struct ibv_wc *)rwc,
 				    (struct ibv_grh *)(buf + GUARD), IB_PORT);
 	if (!rah)
-		fail("%s: ibv_create_ah_from_wc: expected success got %s", what,
-		     strerror(errno));
+		sod_fail("%s: ibv_create_ah_from_wc: expected success got %s", what,
+			 strerror(errno));
 	fill_pattern(buf + data_off, t->op, t->size, t->iter + 1);
 	memset(&wr, 0, sizeof(wr));
 	wr.wr_id = 3100 + (uint64_t)t->iter;
@@ -1119,7 +796,7 @@ static void server_ud_reply(const struct test *t, const struct ibv_wc *rwc,
 	check_wc(&wc, what, 3100 + (uint64_t)t->iter, IBV_WC_SUCCESS, IBV_WC_SEND,
 		 udqp->qp_num);
 	if (ibv_destroy_ah(rah))
-		fail("%s: ibv_destroy_ah: expected success got %s", what, strerror(errno));
+		sod_fail("%s: ibv_destroy_ah: expected success got %s", what, strerror(errno));
 }
 
 static void server_check(const struct test *t)
@@ -1134,7 +811,7 @@ static void server_check(const struct test *t)
 		 op_names[t->op], t->size, t->iter, t->qpi);
 	if (op_is_recv(t->op)) {
 		bool ud = op_is_ud(t->op);
-		struct cq *c = ud ? &udcq : &rcq;
+		struct sod_cq *c = ud ? &udcq : &rcq;
 		uint32_t want_len = (uint32_t)t->size + (ud ? GRH_LEN : 0);
 
 		cq_expect_one(c, &wc, what);
@@ -1143,28 +820,28 @@ static void server_check(const struct test *t)
 			 t->op == OP_WRITE_IMM ? IBV_WC_RECV_RDMA_WITH_IMM : IBV_WC_RECV,
 			 ud ? udqp->qp_num : qp[t->qpi]->qp_num);
 		if (wc.byte_len != want_len)
-			fail("%s: byte_len: expected %u got %u", what, want_len,
-			     wc.byte_len);
+			sod_fail("%s: byte_len: expected %u got %u", what, want_len,
+				 wc.byte_len);
 		if (!!(wc.wc_flags & IBV_WC_WITH_IMM) != imm)
-			fail("%s: IBV_WC_WITH_IMM: expected %s got %s", what,
-			     imm ? "set" : "clear",
-			     wc.wc_flags & IBV_WC_WITH_IMM ? "set" : "clear");
+			sod_fail("%s: IBV_WC_WITH_IMM: expected %s got %s", what,
+				 imm ? "set" : "clear",
+				 wc.wc_flags & IBV_WC_WITH_IMM ? "set" : "clear");
 		if (imm && wc.imm_data != htonl(imm_of(t->op, t->size, t->iter)))
-			fail("%s: imm_data: expected 0x%08x got 0x%08x", what,
-			     imm_of(t->op, t->size, t->iter), ntohl(wc.imm_data));
+			sod_fail("%s: imm_data: expected 0x%08x got 0x%08x", what,
+				 imm_of(t->op, t->size, t->iter), ntohl(wc.imm_data));
 		if (ud) {
 			if (!(wc.wc_flags & IBV_WC_GRH))
-				fail("%s: IBV_WC_GRH: expected set got clear", what);
+				sod_fail("%s: IBV_WC_GRH: expected set got clear", what);
 			if (wc.src_qp != peer.ud_qpn)
-				fail("%s: src_qp: expected 0x%x got 0x%x", what,
-				     peer.ud_qpn, wc.src_qp);
+				sod_fail("%s: src_qp: expected 0x%x got 0x%x", what,
+					 peer.ud_qpn, wc.src_qp);
 			check_grh(buf + GUARD, t->size, t->op == OP_UD_SEND_IMM, what);
 		}
 	}
-	cq_expect_empty(&rcq, what);
+	sod_cq_expect_empty(&rcq, what);
 	if (udqp)
-		cq_expect_empty(&udcq, what);
-	cq_expect_empty(&scq, what);
+		sod_cq_expect_empty(&udcq, what);
+	sod_cq_expect_empty(&scq, what);
 
 	switch (t->op) {
 	case OP_RD_BURST:
@@ -1177,8 +854,8 @@ static void server_check(const struct test *t)
 		want = t->op == OP_CAS ? ~a : a + 0x21 + 1;
 		memcpy(&v, buf + atom_off, 8);
 		if (v != want)
-			fail("%s: target after the atomics: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-			     what, want, v);
+			sod_fail("%s: target after the atomics: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+				 what, want, v);
 		atom_guard_check(buf + atom_off, poison(t->op, t->iter), what);
 		break;
 	}
@@ -1188,12 +865,12 @@ static void server_check(const struct test *t)
 		bad = check_buf(msg, sizeof(msg), "server", buf + data_off, t->op,
 				t->size, t->iter, !op_is_ud(t->op));
 		if (bad)
-			fail("%s", bad);
+			sod_fail("%s", bad);
 		if (op_is_ud(t->op))
 			for (int i = 0; i < GUARD; i++)
 				if (buf[i] != poison(t->op, t->iter))
-					fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
-					     what, GUARD - i, poison(t->op, t->iter), buf[i]);
+					sod_fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
+						 what, GUARD - i, poison(t->op, t->iter), buf[i]);
 	}
 	if (t->op == OP_UD_REPLY)
 		server_ud_reply(t, &wc, what);
@@ -1201,46 +878,46 @@ static void server_check(const struct test *t)
 
 static void server_loop(void)
 {
-	char line[LINE_MAX_LEN];
+	char line[SOD_LINE_MAX];
 	struct test t;
 	int n, s;
 
 	for (;;) {
-		recv_line(line, sizeof(line));
+		sod_ctl_recv(line, sizeof(line));
 		if (sscanf(line, "PREP %d %ld %ld %d", &t.op, &t.size, &t.iter, &t.qpi) == 4) {
 			if (t.op < 0 || t.op >= OP_COUNT || t.size < 0 ||
 			    test_span(t.op, t.size) > max_size || t.qpi < 0 ||
 			    t.qpi >= nqp)
-				fail("control protocol: bad '%s' (server --sizes max %ld)",
-				     line, max_size);
+				sod_fail("control protocol: bad '%s' (server --sizes max %ld)",
+					 line, max_size);
 			server_prep(&t);
-			send_line("READY");
-			expect_line("CHECK");
+			sod_ctl_send("READY");
+			sod_ctl_expect("CHECK");
 			server_check(&t);
-			send_line("OK");
+			sod_ctl_send("OK");
 		} else if (sscanf(line, "RC %d %d", &n, &s) == 2 && n >= 1 && n <= MAX_QP) {
 			rc_connect_server(n, s);
 		} else if (strcmp(line, "RECV") == 0) {
 			/* error cases: one receive so that sends are accepted */
 			post_recv_at(qp[0], 7, buf + data_off, 4096, mr->lkey, 1);
-			send_line("READY");
+			sod_ctl_send("READY");
 		} else if (strcmp(line, "ROBUF") == 0) {
 			for (int i = 0; i < RO_LEN; i++)
 				if (robuf[i] != (uint8_t)(i * 7 + 3))
-					fail("server: MR without REMOTE_WRITE, byte %d: expected 0x%02x got 0x%02x",
-					     i, (uint8_t)(i * 7 + 3), robuf[i]);
-			send_line("OK");
+					sod_fail("server: MR without REMOTE_WRITE, byte %d: expected 0x%02x got 0x%02x",
+						 i, (uint8_t)(i * 7 + 3), robuf[i]);
+			sod_ctl_send("OK");
 		} else if (strcmp(line, "VANISH") == 0) {
 			if (ibv_destroy_qp(qp[0]))
-				fail("ibv_destroy_qp: expected success got %s",
-				     strerror(errno));
+				sod_fail("ibv_destroy_qp: expected success got %s",
+					 strerror(errno));
 			qp[0] = NULL;
-			send_line("READY");
+			sod_ctl_send("READY");
 		} else if (strcmp(line, "QUIT") == 0) {
-			send_line("BYE");
+			sod_ctl_send("BYE");
 			return;
 		} else {
-			fail("control protocol: unexpected '%s'", line);
+			sod_fail("control protocol: unexpected '%s'", line);
 		}
 	}
 }
@@ -1300,8 +977,8 @@ static void client_burst(const struct test *t, const char *what)
 	}
 	ret = ibv_post_send(q, wr, &bad);
 	if (ret)
-		fail("%s: ibv_post_send of %ld WRs at once: expected success got %s (at WR %ld)",
-		     what, o.burst, strerror(ret), bad ? (long)(bad - wr) : -1L);
+		sod_fail("%s: ibv_post_send of %ld WRs at once: expected success got %s (at WR %ld)",
+			 what, o.burst, strerror(ret), bad ? (long)(bad - wr) : -1L);
 	for (long k = 0; k < o.burst; k++) {
 		static const int wc_op[] = { IBV_WC_RDMA_READ, IBV_WC_COMP_SWAP,
 					     IBV_WC_FETCH_ADD };
@@ -1313,7 +990,7 @@ static void client_burst(const struct test *t, const char *what)
 		check_wc(&wc, w, 700 + (uint64_t)k, IBV_WC_SUCCESS,
 			 wc_op[burst_kind(k)], q->qp_num);
 		if (wc.byte_len != len)
-			fail("%s: byte_len: expected %u got %u", w, len, wc.byte_len);
+			sod_fail("%s: byte_len: expected %u got %u", w, len, wc.byte_len);
 	}
 	for (long k = 0; k < o.burst; k++) {
 		uint8_t *p = d + (size_t)k * stride;
@@ -1324,20 +1001,20 @@ static void client_burst(const struct test *t, const char *what)
 			b = check_buf_pv(msg, sizeof(msg), w, p, t->op, t->size,
 					 burst_iter(t->iter, k), true, pv);
 			if (b)
-				fail("%s (READ destination)", b);
+				sod_fail("%s (READ destination)", b);
 			break;
 		case BK_CAS:
 			memcpy(&v, p, 8);
 			if (v != burst_cas_init(t->iter, k))
-				fail("%s: CAS original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-				     w, burst_cas_init(t->iter, k), v);
+				sod_fail("%s: CAS original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+					 w, burst_cas_init(t->iter, k), v);
 			atom_guard_check(p, pv, w);
 			break;
 		default:
 			memcpy(&v, p, 8);
 			if (v != faa)
-				fail("%s: FAA original value (the sum of the adds before it): expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-				     w, faa, v);
+				sod_fail("%s: FAA original value (the sum of the adds before it): expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+					 w, faa, v);
 			atom_guard_check(p, pv, w);
 			faa += burst_faa_add(k);
 		}
@@ -1358,25 +1035,25 @@ static void client_ud_reply(const struct test *t, const char *what)
 	check_wc(&wc, w, 3000 + (uint64_t)t->iter, IBV_WC_SUCCESS, IBV_WC_RECV,
 		 udqp->qp_num);
 	if (wc.byte_len != GRH_LEN + (uint32_t)t->size)
-		fail("%s: byte_len: expected %u got %u", w, GRH_LEN + (uint32_t)t->size,
-		     wc.byte_len);
+		sod_fail("%s: byte_len: expected %u got %u", w, GRH_LEN + (uint32_t)t->size,
+			 wc.byte_len);
 	if (!(wc.wc_flags & IBV_WC_GRH))
-		fail("%s: IBV_WC_GRH: expected set got clear", w);
+		sod_fail("%s: IBV_WC_GRH: expected set got clear", w);
 	if (!(wc.wc_flags & IBV_WC_WITH_IMM) || wc.imm_data != htonl(imm))
-		fail("%s: imm_data: expected 0x%08x got %s0x%08x", w, imm,
-		     wc.wc_flags & IBV_WC_WITH_IMM ? "" : "none, ", ntohl(wc.imm_data));
+		sod_fail("%s: imm_data: expected 0x%08x got %s0x%08x", w, imm,
+			 wc.wc_flags & IBV_WC_WITH_IMM ? "" : "none, ", ntohl(wc.imm_data));
 	if (wc.src_qp != peer.ud_qpn)
-		fail("%s: src_qp: expected 0x%x got 0x%x", w, peer.ud_qpn, wc.src_qp);
+		sod_fail("%s: src_qp: expected 0x%x got 0x%x", w, peer.ud_qpn, wc.src_qp);
 	check_grh(rbuf + GUARD, t->size, true, w);
 	bad = check_buf(msg, sizeof(msg), "client reply", rbuf + GUARD + GRH_LEN,
 			t->op, t->size, t->iter + 1, false);
 	if (bad)
-		fail("%s", bad);
+		sod_fail("%s", bad);
 	for (int i = 0; i < GUARD; i++)
 		if (rbuf[i] != poison(t->op, t->iter + 1))
-			fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
-			     w, GUARD - i, poison(t->op, t->iter + 1), rbuf[i]);
-	cq_expect_empty(&udcq, w);
+			sod_fail("%s: guard byte %d before the GRH: expected 0x%02x got 0x%02x",
+				 w, GUARD - i, poison(t->op, t->iter + 1), rbuf[i]);
+	sod_cq_expect_empty(&udcq, w);
 }
 
 static void client_test(const struct test *t)
@@ -1386,15 +1063,15 @@ static void client_test(const struct test *t)
 	struct ibv_send_wr wr;
 	struct ibv_wc wc;
 	struct ibv_qp *q = op_is_ud(t->op) ? udqp : qp[t->qpi];
-	struct cq *c = op_is_ud(t->op) ? &udcq : &scq;
+	struct sod_cq *c = op_is_ud(t->op) ? &udcq : &scq;
 	uint8_t *d = buf + data_off;
 	uint8_t pv = poison(t->op, t->iter);
 	int wc_op = IBV_WC_SEND;
 
 	snprintf(what, sizeof(what), "client %s size %ld iter %ld qp %d",
 		 op_names[t->op], t->size, t->iter, t->qpi);
-	send_line("PREP %d %ld %ld %d", t->op, t->size, t->iter, t->qpi);
-	expect_line("READY");
+	sod_ctl_send("PREP %d %ld %ld %d", t->op, t->size, t->iter, t->qpi);
+	sod_ctl_expect("READY");
 
 	memset(&wr, 0, sizeof(wr));
 	memset(&sge, 0, sizeof(sge));
@@ -1484,15 +1161,15 @@ static void client_test(const struct test *t)
 				 t->op == OP_CAS ? IBV_WC_COMP_SWAP : IBV_WC_FETCH_ADD,
 				 q->qp_num);
 			if (wc.byte_len != 8)
-				fail("%s: atomic %d byte_len: expected 8 got %u", what,
-				     k, wc.byte_len);
+				sod_fail("%s: atomic %d byte_len: expected 8 got %u", what,
+					 k, wc.byte_len);
 			memcpy(&got, buf + atom_off, 8);
 			if (got != want[k])
-				fail("%s: atomic %d (%s) original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
-				     what, k,
-				     t->op == OP_CAS ? (k ? "compare fails" : "compare matches") :
+				sod_fail("%s: atomic %d (%s) original value: expected 0x%016" PRIx64 " got 0x%016" PRIx64,
+					 what, k,
+					 t->op == OP_CAS ? (k ? "compare fails" : "compare matches") :
 						       (k ? "add 1" : "add 0x21, wraps"),
-				     want[k], got);
+					 want[k], got);
 			atom_guard_check(buf + atom_off, pv, what);
 		}
 		goto check;
@@ -1512,20 +1189,20 @@ static void client_test(const struct test *t)
 		const char *bad;
 
 		if (wc.byte_len != (uint32_t)t->size)
-			fail("%s: byte_len: expected %ld got %u", what, t->size,
-			     wc.byte_len);
+			sod_fail("%s: byte_len: expected %ld got %u", what, t->size,
+				 wc.byte_len);
 		bad = check_buf(msg, sizeof(msg), "client", d, t->op, t->size,
 				t->iter, true);
 		if (bad)
-			fail("%s", bad);
+			sod_fail("%s", bad);
 	}
 check:
-	cq_expect_empty(&scq, what);
-	cq_expect_empty(&rcq, what);
+	sod_cq_expect_empty(&scq, what);
+	sod_cq_expect_empty(&rcq, what);
 	if (udqp)
-		cq_expect_empty(&udcq, what);
-	send_line("CHECK");
-	expect_line("OK");
+		sod_cq_expect_empty(&udcq, what);
+	sod_ctl_send("CHECK");
+	sod_ctl_expect("OK");
 	if (t->op == OP_UD_REPLY)
 		client_ud_reply(t, what);
 	tests_run++;
@@ -1588,8 +1265,8 @@ static void err_send(struct ibv_qp *q, uint32_t lkey, void *addr, uint32_t len,
 	wr.wr.rdma.rkey = rkey;
 	ret = post_send_wr(q, &wr);
 	if (ret)
-		fail("%s: ibv_post_send: expected success (the error belongs in the completion) got %s",
-		     what, strerror(ret));
+		sod_fail("%s: ibv_post_send: expected success (the error belongs in the completion) got %s",
+			 what, strerror(ret));
 	cq_expect_one(&scq, &wc, what);
 	check_wc(&wc, what, 77, want, -1, q->qp_num);
 	sod_info("PASS error case %s: %s", what, ibv_wc_status_str(want));
@@ -1614,8 +1291,8 @@ static void client_errors(void)
 	if (o.errors & (1u << ERR_BAD_LKEY)) {
 		/* 1. bad lkey */
 		rc_connect_client(1, false, &rc_default);
-		send_line("RECV");
-		expect_line("READY");
+		sod_ctl_send("RECV");
+		sod_ctl_expect("READY");
 		fill_pattern(buf + data_off, OP_SEND, 64, 0);
 		err_send(qp[0], mr->lkey ^ 0x00abcd5au, buf + data_off, 64, IBV_WR_SEND,
 			 0, 0, IBV_WC_LOC_PROT_ERR, "bad lkey");
@@ -1629,8 +1306,8 @@ static void client_errors(void)
 		err_send(qp[0], mr->lkey, buf + data_off, 64, IBV_WR_RDMA_WRITE,
 			 peer.ro_addr, peer.ro_rkey, IBV_WC_REM_ACCESS_ERR,
 			 "write without REMOTE_WRITE");
-		send_line("ROBUF");
-		expect_line("OK");
+		sod_ctl_send("ROBUF");
+		sod_ctl_expect("OK");
 		nerr++;
 	}
 
@@ -1647,8 +1324,8 @@ static void client_errors(void)
 	if (o.errors & (1u << ERR_WRONG_PD)) {
 		/* 4. local SGE with an MR of another PD */
 		rc_connect_client(1, false, &rc_default);
-		send_line("RECV");
-		expect_line("READY");
+		sod_ctl_send("RECV");
+		sod_ctl_expect("READY");
 		err_send(qp[0], mr2->lkey, buf2, 64, IBV_WR_SEND, 0, 0,
 			 IBV_WC_LOC_PROT_ERR, "MR of another PD");
 		nerr++;
@@ -1663,7 +1340,7 @@ static void client_errors(void)
 				     mr->lkey, 1);
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_ERR;
-		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		sod_modify_qp(qp[0], &a, IBV_QP_STATE, "to ERR");
 		for (int i = 0; i < 3; i++) {
 			struct ibv_sge sge = { .addr = (uintptr_t)(buf + data_off),
 					       .length = 64, .lkey = mr->lkey };
@@ -1678,8 +1355,8 @@ static void client_errors(void)
 			wr.send_flags = IBV_SEND_SIGNALED;
 			ret = post_send_wr(qp[0], &wr);
 			if (ret)
-				fail("post_send to a QP in ERR: expected success (flushed later) got %s",
-				     strerror(ret));
+				sod_fail("post_send to a QP in ERR: expected success (flushed later) got %s",
+					 strerror(ret));
 		}
 		for (int i = 0; i < 3; i++) {
 			snprintf(what, sizeof(what), "flushed send %d (posted in ERR)", i);
@@ -1693,8 +1370,8 @@ static void client_errors(void)
 			check_wc(&wc, what, 300 + (uint64_t)i, IBV_WC_WR_FLUSH_ERR, -1,
 				 qp[0]->qp_num);
 		}
-		cq_expect_empty(&scq, "after the flushed sends");
-		cq_expect_empty(&rcq, "after the flushed receives");
+		sod_cq_expect_empty(&scq, "after the flushed sends");
+		sod_cq_expect_empty(&rcq, "after the flushed receives");
 		sod_info("PASS error case move to ERR: 2 receives posted before, 3 sends posted after: %s",
 			 ibv_wc_status_str(IBV_WC_WR_FLUSH_ERR));
 		nerr++;
@@ -1705,12 +1382,12 @@ static void client_errors(void)
 		rc_connect_client(1, false, &rc_default);
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_ERR;
-		modify(qp[0], &a, IBV_QP_STATE, "to ERR");
+		sod_modify_qp(qp[0], &a, IBV_QP_STATE, "to ERR");
 		post_recv_at(qp[0], 350, buf + data_off, 64, mr->lkey, 1);
 		cq_expect_one(&rcq, &wc, "receive posted to a QP in ERR");
 		check_wc(&wc, "receive posted to a QP in ERR", 350,
 			 IBV_WC_WR_FLUSH_ERR, -1, qp[0]->qp_num);
-		cq_expect_empty(&rcq, "after the flushed receive");
+		sod_cq_expect_empty(&rcq, "after the flushed receive");
 		sod_info("PASS error case receive posted to a QP in ERR: %s",
 			 ibv_wc_status_str(IBV_WC_WR_FLUSH_ERR));
 		nerr++;
@@ -1732,8 +1409,8 @@ static void client_errors(void)
 		p.retry_cnt = 1;
 		p.timeout = 12;
 		rc_connect_client(1, false, &p);
-		send_line("VANISH");
-		expect_line("READY");
+		sod_ctl_send("VANISH");
+		sod_ctl_expect("READY");
 		err_send(qp[0], mr->lkey, buf + data_off, 64, IBV_WR_SEND, 0, 0,
 			 IBV_WC_RETRY_EXC_ERR, "peer QP destroyed, retry_cnt 1");
 		nerr++;
@@ -1778,24 +1455,14 @@ static void parse_ops(const char *s)
 
 static void parse_errors(const char *s)
 {
-	char tmp[256], *save = NULL, *tok;
+	bool sel[ERR_COUNT];
 
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --errors '%s'", s);
-	strcpy(tmp, s);
+	sod_opt_select(usage, "errors", "case", s, err_names, sizeof(err_names[0]),
+		       ERR_COUNT, sel);
 	o.errors = 0;
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int i;
-
-		for (i = 0; i < ERR_COUNT; i++)
-			if (strcmp(tok, err_names[i]) == 0)
-				break;
-		if (i == ERR_COUNT)
-			sod_usage_error(usage, "invalid --errors: unknown case '%s'", tok);
-		o.errors |= 1u << i;
-	}
-	if (!o.errors)
-		sod_usage_error(usage, "invalid --errors '%s': no case", s);
+	for (int i = 0; i < ERR_COUNT; i++)
+		if (sel[i])
+			o.errors |= 1u << i;
 }
 
 static void parse_sizes(const char *s)
@@ -1823,11 +1490,7 @@ static void parse_sizes(const char *s)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "server", no_argument, NULL, 'S' },
-		{ "client", required_argument, NULL, 'C' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "gid-index", required_argument, NULL, 'g' },
+		SOD_PEER_LONGOPTS,
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "ops", required_argument, NULL, 'o' },
 		{ "sizes", required_argument, NULL, 's' },
@@ -1846,8 +1509,8 @@ static void parse_args(int argc, char **argv)
 	long v;
 	int c;
 
-	o.port = 18515;
-	o.gid_index = -1;
+	o.peer.port = 18515;
+	o.peer.gid_index = -1;
 	o.mtu = 1024;
 	o.iters = 1;
 	o.matrix = true;
@@ -1858,66 +1521,28 @@ static void parse_args(int argc, char **argv)
 	parse_sizes("0,1,63,4095,4096,4097,65536,1048577");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (sod_opt_peer(c, usage, &o.peer))
+			continue;
 		switch (c) {
-		case 'd': o.dev = optarg; break;
-		case 'S': o.server = true; break;
-		case 'C': o.host = optarg; break;
-		case 'p':
-			if (!sod_parse_long(optarg, 1, 65535, &o.port))
-				sod_usage_error(usage, "invalid --port '%s'", optarg);
-			break;
-		case 'g':
-			if (!sod_parse_long(optarg, 0, 255, &o.gid_index))
-				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
-			break;
-		case 'm':
-			if (!sod_parse_long(optarg, 1, 65536, &o.mtu) ||
-			    !sod_mtu_from_bytes(o.mtu))
-				sod_usage_error(usage,
-						"invalid --mtu '%s' (256, 512, 1024, 2048 or 4096)",
-						optarg);
-			break;
+		case 'm': sod_opt_mtu(usage, optarg, &o.mtu); break;
 		case 'o': parse_ops(optarg); break;
 		case 's': parse_sizes(optarg); break;
-		case 'i':
-			if (!sod_parse_long(optarg, 1, 1000000, &o.iters))
-				sod_usage_error(usage, "invalid --iters '%s'", optarg);
-			break;
+		case 'i': sod_opt_long(usage, "iters", optarg, 1, 1000000, &o.iters); break;
 		case 'Q': o.srq = true; break;
 		case 'E': o.check_errors = true; break;
 		case 'N': o.matrix = false; break;
 		case 'e': parse_errors(optarg); break;
-		case 't':
-			if (!sod_parse_long(optarg, 1, 3600000, &o.timeout_ms))
-				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
-			break;
-		case 'r':
-			if (!sod_parse_long(optarg, 1, 255, &o.rd_atomic))
-				sod_usage_error(usage, "invalid --rd-atomic '%s'", optarg);
-			break;
-		case 'b':
-			if (!sod_parse_long(optarg, 1, MAX_BURST, &o.burst))
-				sod_usage_error(usage, "invalid --burst '%s'", optarg);
-			break;
+		case 't': sod_opt_long(usage, "timeout-ms", optarg, 1, 3600000, &o.timeout_ms); break;
+		case 'r': sod_opt_long(usage, "rd-atomic", optarg, 1, 255, &o.rd_atomic); break;
+		case 'b': sod_opt_long(usage, "burst", optarg, 1, MAX_BURST, &o.burst); break;
 		case 'T':
-			if (!sod_parse_long(optarg, 1, 31, &v))
-				sod_usage_error(usage, "invalid --qp-timeout '%s'", optarg);
+			sod_opt_long(usage, "qp-timeout", optarg, 1, 31, &v);
 			rc_default.timeout = (uint8_t)v;
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			exit(SOD_EXIT_OK);
-		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+		default: sod_opt_other(c, usage, argv);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!o.dev)
-		sod_usage_error(usage, "--dev is required");
-	if (o.server == !!o.host)
-		sod_usage_error(usage, "exactly one of --server and --client HOST is required");
+	sod_opt_peer_done(usage, argc, argv, &o.peer);
 	if (!o.burst)
 		o.burst = o.rd_atomic * 2 + 3 > MAX_BURST ? MAX_BURST : o.rd_atomic * 2 + 3;
 	max_size = 4096;
@@ -1931,43 +1556,37 @@ static void parse_args(int argc, char **argv)
 
 static void send_info(void)
 {
-	char g[40];
+	char g[33];
 
-	for (int i = 0; i < 16; i++)
-		sprintf(g + 2 * i, "%02x", my_gid.raw[i]);
-	send_line("INFO %s %" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %zu %zu %" PRIu32
-		  " %ld %ld %d %d %d %ld %ld %ld",
-		  g, mr->rkey, (uint64_t)(uintptr_t)buf, ro_mr->rkey,
-		  (uint64_t)(uintptr_t)robuf, buf_len, atom_off, udqp->qp_num,
-		  max_size, o.mtu, o.srq, o.check_errors, o.matrix, o.rd_atomic,
-		  o.iters, o.burst);
+	sod_gid_to_hex(&my_gid, g);
+	sod_ctl_send("INFO %s %" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %zu %zu %" PRIu32
+		     " %ld %ld %d %d %d %ld %ld %ld",
+		     g, mr->rkey, (uint64_t)(uintptr_t)buf, ro_mr->rkey,
+		     (uint64_t)(uintptr_t)robuf, buf_len, atom_off, udqp->qp_num,
+		     max_size, o.mtu, o.srq, o.check_errors, o.matrix, o.rd_atomic,
+		     o.iters, o.burst);
 }
 
 static void recv_info(void)
 {
-	char line[LINE_MAX_LEN], g[40];
+	char line[SOD_LINE_MAX], g[40];
 	long msz, mtu, iters, rda, burst;
 	int s, e, m;
 	size_t len, aoff;
 
-	recv_line(line, sizeof(line));
+	sod_ctl_recv(line, sizeof(line));
 	if (sscanf(line, "INFO %32s %" SCNu32 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %zu %zu %" SCNu32
 		   " %ld %ld %d %d %d %ld %ld %ld",
 		   g, &peer.rkey, &peer.addr, &peer.ro_rkey, &peer.ro_addr, &len,
 		   &aoff, &peer.ud_qpn, &msz, &mtu, &s, &e, &m, &rda, &iters,
 		   &burst) != 16 ||
 	    strlen(g) != 32)
-		fail("control protocol: expected 'INFO ...' got '%s'", line);
-	for (int i = 0; i < 16; i++) {
-		unsigned int b;
-
-		if (sscanf(g + 2 * i, "%2x", &b) != 1)
-			fail("control protocol: bad GID '%s'", g);
-		peer.gid.raw[i] = (uint8_t)b;
-	}
+		sod_fail("control protocol: expected 'INFO ...' got '%s'", line);
+	if (!sod_gid_from_hex(g, &peer.gid))
+		sod_fail("control protocol: bad GID '%s'", g);
 	peer.len = len;
 	peer.atom_off = aoff;
-	if (o.server) {
+	if (o.peer.server) {
 		/* The client shapes the run. */
 		o.mtu = mtu;
 		o.srq = s;
@@ -1977,8 +1596,8 @@ static void recv_info(void)
 		o.rd_atomic = rda;
 		o.burst = burst;
 		if (msz > max_size)
-			fail("server buffer: the client's largest size %ld exceeds this server's %ld (give the server the same --sizes)",
-			     msz, max_size);
+			sod_fail("server buffer: the client's largest size %ld exceeds this server's %ld (give the server the same --sizes)",
+				 msz, max_size);
 	}
 }
 
@@ -1992,12 +1611,14 @@ int main(int argc, char **argv)
 	srand((unsigned int)(getpid() ^ time(NULL)));
 	setup_device();
 	inet_ntop(AF_INET6, my_gid.raw, gs, sizeof(gs));
-	sod_info("%s: device %s gid[%d] %s port MTU %d", o.server ? "server" : "client",
-		 o.dev, gid_index, gs, port_mtu_bytes);
+	sod_info("%s: device %s gid[%d] %s port MTU %d", o.peer.server ? "server" : "client",
+		 o.peer.dev, gid_index, gs, port_mtu_bytes);
 	ud_setup();
-	ctl_connect();
-	t0 = now_ms();
-	if (o.server) {
+	/* The client may start much later (another VM): wait long. */
+	sod_ctl_open(o.peer.server ? NULL : o.peer.host, o.peer.port,
+		     o.timeout_ms * 4, o.timeout_ms, o.timeout_ms / 1000 + 5);
+	t0 = sod_now_ms();
+	if (o.peer.server) {
 		/* The server's buffer must hold the client's largest size:
 		 * sizes come from the server's own --sizes (default list). */
 		send_info();
@@ -2009,16 +1630,16 @@ int main(int argc, char **argv)
 	/* Both ends must take the READ/atomic depth asked for. */
 	if (o.rd_atomic > dev_attr.max_qp_rd_atom ||
 	    o.rd_atomic > dev_attr.max_qp_init_rd_atom)
-		fail("--rd-atomic %ld: expected <= %s's max_qp_rd_atom %d and max_qp_init_rd_atom %d",
-		     o.rd_atomic, o.dev, dev_attr.max_qp_rd_atom,
-		     dev_attr.max_qp_init_rd_atom);
+		sod_fail("--rd-atomic %ld: expected <= %s's max_qp_rd_atom %d and max_qp_init_rd_atom %d",
+			 o.rd_atomic, o.peer.dev, dev_attr.max_qp_rd_atom,
+			 dev_attr.max_qp_init_rd_atom);
 	path_mtu = sod_mtu_from_bytes(o.mtu);
 	if (sod_mtu_to_bytes(path_mtu) > port_mtu_bytes)
-		die_env("--mtu %ld exceeds the active MTU %d of %s port %d", o.mtu,
-			port_mtu_bytes, o.dev, IB_PORT);
+		sod_die_env("--mtu %ld exceeds the active MTU %d of %s port %d", o.mtu,
+			    port_mtu_bytes, o.peer.dev, IB_PORT);
 	make_ah();
 
-	if (o.server) {
+	if (o.peer.server) {
 		server_loop();
 		sod_info("server: PASS (client finished)");
 		return SOD_EXIT_OK;
@@ -2030,8 +1651,8 @@ int main(int argc, char **argv)
 	}
 	if (o.check_errors)
 		client_errors();
-	send_line("QUIT");
-	expect_line("BYE");
+	sod_ctl_send("QUIT");
+	sod_ctl_expect("BYE");
 	{
 		char ops[256] = "";
 
@@ -2044,7 +1665,7 @@ int main(int argc, char **argv)
 			 o.rd_atomic, o.ops[OP_RD_BURST] ? o.burst : 0,
 			 o.srq ? " srq(2 QPs)" : "",
 			 o.check_errors ? " + error cases" : "", max_inline,
-			 now_ms() - t0);
+			 sod_now_ms() - t0);
 	}
 	return SOD_EXIT_OK;
 }

@@ -75,15 +75,9 @@ static int nres;
 
 /* ------------------------------------------------------------ failing */
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
+/* sod_fail's handler: the sub-test failed, back to the runner in main. */
+static void __attribute__((noreturn)) on_fail(const char *msg)
 {
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	printf("%s: FAIL %s: %s\n", sod_prog, cur_test, msg);
 	longjmp(fail_jmp, 1);
 }
@@ -98,7 +92,7 @@ static const char *err_str(int e)
 static void reg_res(enum rtype t, void *p)
 {
 	if (nres == MAX_RES)
-		fail("internal: more than %d objects in one sub-test", MAX_RES);
+		sod_fail("internal: more than %d objects in one sub-test", MAX_RES);
 	res[nres].t = t;
 	res[nres].p = p;
 	nres++;
@@ -163,14 +157,6 @@ static bool cleanup(void)
 	return ok;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void nap_us(long us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
@@ -183,7 +169,7 @@ static void set_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		fail("fcntl(O_NONBLOCK): expected success got %s", strerror(errno));
+		sod_fail("fcntl(O_NONBLOCK): expected success got %s", strerror(errno));
 }
 
 static uint8_t *mk_mem(size_t len, uint8_t fill)
@@ -191,7 +177,7 @@ static uint8_t *mk_mem(size_t len, uint8_t fill)
 	uint8_t *p;
 
 	if (posix_memalign((void **)&p, 4096, len))
-		fail("posix_memalign(%zu): expected success got failure", len);
+		sod_fail("posix_memalign(%zu): expected success got failure", len);
 	memset(p, fill, len);
 	reg_res(R_MEM, p);
 	return p;
@@ -202,8 +188,8 @@ static struct ibv_mr *mk_mr(void *addr, size_t len, int access)
 	struct ibv_mr *mr = ibv_reg_mr(pd, addr, len, access);
 
 	if (!mr)
-		fail("ibv_reg_mr(%zu bytes, access %#x): expected success got %s",
-		     len, access, strerror(errno));
+		sod_fail("ibv_reg_mr(%zu bytes, access %#x): expected success got %s",
+			 len, access, strerror(errno));
 	reg_res(R_MR, mr);
 	return mr;
 }
@@ -213,7 +199,7 @@ static struct ibv_comp_channel *mk_ch(void)
 	struct ibv_comp_channel *ch = ibv_create_comp_channel(ctx);
 
 	if (!ch)
-		fail("ibv_create_comp_channel: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_comp_channel: expected success got %s", strerror(errno));
 	reg_res(R_CH, ch);
 	set_nonblock(ch->fd);
 	return ch;
@@ -224,7 +210,7 @@ static struct ibv_cq *mk_cq(int depth, struct ibv_comp_channel *ch)
 	struct ibv_cq *cq = ibv_create_cq(ctx, depth, NULL, ch, 0);
 
 	if (!cq)
-		fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
+		sod_fail("ibv_create_cq(%d): expected success got %s", depth, strerror(errno));
 	reg_res(R_CQ, cq);
 	return cq;
 }
@@ -265,22 +251,13 @@ static struct ibv_qp *mk_qp(const struct qp_opts *o, struct ibv_qp_cap *cap)
 	struct ibv_qp *qp = try_qp(o, cap);
 
 	if (!qp)
-		fail("ibv_create_qp(%s): expected success got %s",
-		     o->type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
+		sod_fail("ibv_create_qp(%s): expected success got %s",
+			 o->type == IBV_QPT_RC ? "RC" : "UD", strerror(errno));
 	reg_res(R_QP, qp);
 	return qp;
 }
 
 /* ------------------------------------------------------------ QP states */
-
-static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
-		   const char *what)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	if (ret)
-		fail("ibv_modify_qp(%s): expected success got %s", what, err_str(ret));
-}
 
 static void to_init(struct ibv_qp *qp, int access)
 {
@@ -291,23 +268,19 @@ static void to_init(struct ibv_qp *qp, int access)
 	a.port_num = IB_PORT;
 	if (qp->qp_type == IBV_QPT_UD) {
 		a.qkey = UD_QKEY;
-		modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-		       IBV_QP_QKEY, "UD RESET->INIT");
+		sod_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+			      IBV_QP_QKEY, "UD RESET->INIT");
 		return;
 	}
 	a.qp_access_flags = access;
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "RC RESET->INIT");
+	sod_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		      IBV_QP_ACCESS_FLAGS, "RC RESET->INIT");
 }
 
+/* An address vector to ourselves (loopback). */
 static void fill_av(struct ibv_ah_attr *ah)
 {
-	memset(ah, 0, sizeof(*ah));
-	ah->is_global = 1;
-	ah->grh.dgid = my_gid;
-	ah->grh.sgid_index = (uint8_t)gid_index;
-	ah->grh.hop_limit = 64;
-	ah->port_num = IB_PORT;
+	sod_fill_ah(ah, IB_PORT, &my_gid, (uint8_t)gid_index);
 }
 
 static const int rtr_mask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
@@ -347,11 +320,11 @@ static void to_rtr(struct ibv_qp *qp, uint32_t dqpn)
 	if (qp->qp_type == IBV_QPT_UD) {
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RTR;
-		modify(qp, &a, IBV_QP_STATE, "UD INIT->RTR");
+		sod_modify_qp(qp, &a, IBV_QP_STATE, "UD INIT->RTR");
 		return;
 	}
 	rtr_attr(&a, dqpn);
-	modify(qp, &a, rtr_mask, "RC INIT->RTR");
+	sod_modify_qp(qp, &a, rtr_mask, "RC INIT->RTR");
 }
 
 static void to_rts(struct ibv_qp *qp)
@@ -362,11 +335,11 @@ static void to_rts(struct ibv_qp *qp)
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RTS;
 		a.sq_psn = 0x100;
-		modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTR->RTS");
+		sod_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN, "UD RTR->RTS");
 		return;
 	}
 	rts_attr(&a);
-	modify(qp, &a, rts_mask, "RC RTR->RTS");
+	sod_modify_qp(qp, &a, rts_mask, "RC RTR->RTS");
 }
 
 static void to_state(struct ibv_qp *qp, enum ibv_qp_state s, const char *what)
@@ -375,7 +348,7 @@ static void to_state(struct ibv_qp *qp, enum ibv_qp_state s, const char *what)
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = s;
-	modify(qp, &a, IBV_QP_STATE, what);
+	sod_modify_qp(qp, &a, IBV_QP_STATE, what);
 }
 
 static enum ibv_qp_state qp_state(struct ibv_qp *qp)
@@ -385,7 +358,7 @@ static enum ibv_qp_state qp_state(struct ibv_qp *qp)
 	int ret = ibv_query_qp(qp, &a, IBV_QP_STATE, &ia);
 
 	if (ret)
-		fail("ibv_query_qp: expected success got %s", err_str(ret));
+		sod_fail("ibv_query_qp: expected success got %s", err_str(ret));
 	return a.qp_state;
 }
 
@@ -472,8 +445,8 @@ static void post_send_ok(struct ibv_qp *qp, uint64_t wr_id, enum ibv_wr_opcode o
 	int ret = post_send(qp, wr_id, op, addr, len, lkey, flags, raddr, rkey, imm);
 
 	if (ret)
-		fail("ibv_post_send(wr_id %" PRIu64 "): expected success got %s",
-		     wr_id, err_str(ret));
+		sod_fail("ibv_post_send(wr_id %" PRIu64 "): expected success got %s",
+			 wr_id, err_str(ret));
 }
 
 static int post_ud(struct ibv_qp *qp, uint64_t wr_id, struct ibv_ah *ah,
@@ -510,8 +483,8 @@ static void post_recv_ok(struct ibv_qp *qp, uint64_t wr_id, void *addr,
 	int ret = post_recv(qp, wr_id, addr, len, lkey);
 
 	if (ret)
-		fail("ibv_post_recv(wr_id %" PRIu64 "): expected success got %s",
-		     wr_id, err_str(ret));
+		sod_fail("ibv_post_recv(wr_id %" PRIu64 "): expected success got %s",
+			 wr_id, err_str(ret));
 }
 
 static void post_srq_ok(struct ibv_srq *srq, uint64_t wr_id, void *addr,
@@ -523,8 +496,8 @@ static void post_srq_ok(struct ibv_srq *srq, uint64_t wr_id, void *addr,
 	int ret = ibv_post_srq_recv(srq, &wr, &bad);
 
 	if (ret)
-		fail("ibv_post_srq_recv(wr_id %" PRIu64 "): expected success got %s",
-		     wr_id, err_str(ret));
+		sod_fail("ibv_post_srq_recv(wr_id %" PRIu64 "): expected success got %s",
+			 wr_id, err_str(ret));
 }
 
 /* ------------------------------------------------------------ completions */
@@ -532,20 +505,13 @@ static void post_srq_ok(struct ibv_srq *srq, uint64_t wr_id, void *addr,
 /* One completion within timeout_ms, polled. */
 static void wait_wc(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
 {
-	long end = now_ms() + timeout_ms;
+	int n = sod_poll_one(cq, wc, timeout_ms, 200);
 
-	for (;;) {
-		int n = ibv_poll_cq(cq, 1, wc);
-
-		if (n < 0)
-			fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
-		if (n == 1)
-			return;
-		if (now_ms() > end)
-			fail("%s: expected a completion within %ld ms got none",
-			     what, timeout_ms);
-		nap_us(200);
-	}
+	if (n < 0)
+		sod_fail("%s: ibv_poll_cq: expected >= 0 got %d", what, n);
+	if (n == 0)
+		sod_fail("%s: expected a completion within %ld ms got none",
+			 what, timeout_ms);
 }
 
 static void expect_wc(struct ibv_cq *cq, uint64_t wr_id,
@@ -555,29 +521,29 @@ static void expect_wc(struct ibv_cq *cq, uint64_t wr_id,
 
 	wait_wc(cq, &wc, what);
 	if (wc.status != st)
-		fail("%s: status: expected %s got %s (wr_id %" PRIu64 ")", what,
-		     ibv_wc_status_str(st), ibv_wc_status_str(wc.status), wc.wr_id);
+		sod_fail("%s: status: expected %s got %s (wr_id %" PRIu64 ")", what,
+			 ibv_wc_status_str(st), ibv_wc_status_str(wc.status), wc.wr_id);
 	if (wc.wr_id != wr_id)
-		fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
-		     wc.wr_id);
+		sod_fail("%s: wr_id: expected %" PRIu64 " got %" PRIu64, what, wr_id,
+			 wc.wr_id);
 	if (opcode >= 0 && st == IBV_WC_SUCCESS && (int)wc.opcode != opcode)
-		fail("%s: opcode: expected %d got %d", what, opcode, wc.opcode);
+		sod_fail("%s: opcode: expected %d got %d", what, opcode, wc.opcode);
 }
 
 /* No completion within @ms. */
 static void expect_no_wc(struct ibv_cq *cq, long ms, const char *what)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 	struct ibv_wc wc;
 
 	do {
 		int n = ibv_poll_cq(cq, 1, &wc);
 
 		if (n != 0)
-			fail("%s: expected no completion got %d (wr_id %" PRIu64 " status %s)",
-			     what, n, wc.wr_id, ibv_wc_status_str(wc.status));
+			sod_fail("%s: expected no completion got %d (wr_id %" PRIu64 " status %s)",
+				 what, n, wc.wr_id, ibv_wc_status_str(wc.status));
 		nap_us(1000);
-	} while (now_ms() < end);
+	} while (sod_now_ms() < end);
 }
 
 /* ------------------------------------------------------------ events */
@@ -585,11 +551,11 @@ static void expect_no_wc(struct ibv_cq *cq, long ms, const char *what)
 /* Wait for a completion event on @ch; returns the CQ or NULL. */
 static struct ibv_cq *wait_cq_event(struct ibv_comp_channel *ch, long ms)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
-		long left = end - now_ms();
+		long left = end - sod_now_ms();
 		struct ibv_cq *cq;
 		void *cq_ctx;
 		int n;
@@ -598,15 +564,15 @@ static struct ibv_cq *wait_cq_event(struct ibv_comp_channel *ch, long ms)
 			left = 0;
 		n = poll(&pfd, 1, (int)left);
 		if (n < 0 && errno != EINTR)
-			fail("poll on the completion channel: %s", strerror(errno));
+			sod_fail("poll on the completion channel: %s", strerror(errno));
 		if (n == 1) {
 			if (ibv_get_cq_event(ch, &cq, &cq_ctx) == 0) {
 				ibv_ack_cq_events(cq, 1);
 				return cq;
 			}
 			if (errno != EAGAIN)
-				fail("ibv_get_cq_event: expected success got %s",
-				     strerror(errno));
+				sod_fail("ibv_get_cq_event: expected success got %s",
+					 strerror(errno));
 		}
 		if (left == 0)
 			return NULL;
@@ -651,11 +617,11 @@ static bool ev_matches(const struct ibv_async_event *ev,
 static bool wait_async(enum ibv_event_type type, const void *elem, long ms,
 		       int *others)
 {
-	long end = now_ms() + ms;
+	long end = sod_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ctx->async_fd, .events = POLLIN };
-		long left = end - now_ms();
+		long left = end - sod_now_ms();
 		struct ibv_async_event ev;
 		int n;
 
@@ -663,7 +629,7 @@ static bool wait_async(enum ibv_event_type type, const void *elem, long ms,
 			left = 0;
 		n = poll(&pfd, 1, (int)left);
 		if (n < 0 && errno != EINTR)
-			fail("poll on the async fd: %s", strerror(errno));
+			sod_fail("poll on the async fd: %s", strerror(errno));
 		while (n == 1 && ibv_get_async_event(ctx, &ev) == 0) {
 			bool hit = ev_matches(&ev, type, elem);
 			enum ibv_event_type t = ev.event_type;
@@ -685,15 +651,15 @@ static void expect_async(enum ibv_event_type type, const void *elem,
 			 const char *what)
 {
 	if (!wait_async(type, elem, timeout_ms, NULL))
-		fail("%s: expected async event %s within %ld ms got none", what,
-		     ev_str(type), timeout_ms);
+		sod_fail("%s: expected async event %s within %ld ms got none", what,
+			 ev_str(type), timeout_ms);
 }
 
 static void expect_no_async(enum ibv_event_type type, const void *elem,
 			    const char *what)
 {
 	if (wait_async(type, elem, quiet_ms, NULL))
-		fail("%s: expected no async event %s got one", what, ev_str(type));
+		sod_fail("%s: expected no async event %s got one", what, ev_str(type));
 }
 
 /* Read and acknowledge whatever async events are pending. */
@@ -734,25 +700,25 @@ static const char *t_cq_resize(void)
 	}
 	ret = ibv_resize_cq(p.cq[1], 64);
 	if (ret)
-		fail("ibv_resize_cq(16 -> 64, 10 pending): expected success got %s",
-		     err_str(ret));
+		sod_fail("ibv_resize_cq(16 -> 64, 10 pending): expected success got %s",
+			 err_str(ret));
 	if (p.cq[1]->cqe < 64)
-		fail("cq->cqe after growing to 64: expected >= 64 got %d", p.cq[1]->cqe);
+		sod_fail("cq->cqe after growing to 64: expected >= 64 got %d", p.cq[1]->cqe);
 	ret = ibv_resize_cq(p.cq[1], 16);
 	if (ret)
-		fail("ibv_resize_cq(64 -> 16, 10 pending): expected success got %s",
-		     err_str(ret));
+		sod_fail("ibv_resize_cq(64 -> 16, 10 pending): expected success got %s",
+			 err_str(ret));
 	if (p.cq[1]->cqe < 16 || p.cq[1]->cqe >= 64)
-		fail("cq->cqe after shrinking to 16: expected 16..63 got %d",
-		     p.cq[1]->cqe);
+		sod_fail("cq->cqe after shrinking to 16: expected 16..63 got %d",
+			 p.cq[1]->cqe);
 	for (int i = 0; i < 10; i++) {
 		snprintf(what, sizeof(what), "pending receive %d after resize", i);
 		wait_wc(p.cq[1], &wc, what);
 		if (wc.wr_id != 100 + (uint64_t)i || wc.status != IBV_WC_SUCCESS ||
 		    wc.byte_len != (uint32_t)i + 1 || wc.opcode != IBV_WC_RECV)
-			fail("%s: expected wr_id %d success RECV byte_len %d got wr_id %" PRIu64 " %s opcode %d byte_len %u",
-			     what, 100 + i, i + 1, wc.wr_id,
-			     ibv_wc_status_str(wc.status), wc.opcode, wc.byte_len);
+			sod_fail("%s: expected wr_id %d success RECV byte_len %d got wr_id %" PRIu64 " %s opcode %d byte_len %u",
+				 what, 100 + i, i + 1, wc.wr_id,
+				 ibv_wc_status_str(wc.status), wc.opcode, wc.byte_len);
 	}
 	expect_no_wc(p.cq[1], 0, "after the ten");
 	/* And the resized CQ keeps working. */
@@ -785,8 +751,8 @@ static const char *t_cq_resize_small(void)
 	}
 	ret = ibv_resize_cq(p.cq[1], 4);
 	if (ret != EINVAL)
-		fail("ibv_resize_cq(32 -> 4, 10 pending): expected %s got %s",
-		     strerror(EINVAL), err_str(ret));
+		sod_fail("ibv_resize_cq(32 -> 4, 10 pending): expected %s got %s",
+			 strerror(EINVAL), err_str(ret));
 	for (int i = 0; i < 10; i++) {
 		snprintf(what, sizeof(what), "receive %d after the refused resize", i);
 		expect_wc(p.cq[1], 100 + (uint64_t)i, IBV_WC_SUCCESS, IBV_WC_RECV, what);
@@ -814,16 +780,16 @@ static const char *t_cq_notify(void)
 
 	ret = ibv_req_notify_cq(cq, 0);
 	if (ret)
-		fail("ibv_req_notify_cq(cq, 0): expected success got %s", err_str(ret));
+		sod_fail("ibv_req_notify_cq(cq, 0): expected success got %s", err_str(ret));
 	got = wait_cq_event(ch, quiet_ms);
 	if (got)
-		fail("before any completion: expected no CQ event got one for %p", (void *)got);
+		sod_fail("before any completion: expected no CQ event got one for %p", (void *)got);
 	post_recv_ok(b, 1, buf + 2048, 64, mr->lkey);
 	post_send_ok(a, 2, IBV_WR_SEND, buf, 16, mr->lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	got = wait_cq_event(ch, timeout_ms);
 	if (got != cq)
-		fail("ibv_get_cq_event after a receive completion: expected cq %p got %p",
-		     (void *)cq, (void *)got);
+		sod_fail("ibv_get_cq_event after a receive completion: expected cq %p got %p",
+			 (void *)cq, (void *)got);
 	expect_wc(cq, 1, IBV_WC_SUCCESS, IBV_WC_RECV, "the receive");
 	expect_wc(other, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "the send");
 	/* The arming was consumed: a second completion raises nothing. */
@@ -833,7 +799,7 @@ static const char *t_cq_notify(void)
 	expect_wc(other, 4, IBV_WC_SUCCESS, IBV_WC_SEND, "the second send");
 	got = wait_cq_event(ch, quiet_ms);
 	if (got)
-		fail("unarmed CQ: expected no CQ event got one for %p", (void *)got);
+		sod_fail("unarmed CQ: expected no CQ event got one for %p", (void *)got);
 	return "armed with ibv_req_notify_cq(cq, 0): one event for that CQ, acked; none when not re-armed";
 }
 
@@ -857,7 +823,7 @@ static const char *t_cq_solicited(void)
 
 	ret = ibv_req_notify_cq(cq, 1);
 	if (ret)
-		fail("ibv_req_notify_cq(cq, 1): expected success got %s", err_str(ret));
+		sod_fail("ibv_req_notify_cq(cq, 1): expected success got %s", err_str(ret));
 	post_recv_ok(b, 1, buf + 2048, 64, mr->lkey);
 	post_recv_ok(b, 2, buf + 2048, 64, mr->lkey);
 	post_send_ok(a, 10, IBV_WR_SEND, buf, 16, mr->lkey, IBV_SEND_SIGNALED, 0, 0, 0);
@@ -865,20 +831,20 @@ static const char *t_cq_solicited(void)
 	expect_wc(cq, 1, IBV_WC_SUCCESS, IBV_WC_RECV, "unsolicited receive");
 	got = wait_cq_event(ch, quiet_ms);
 	if (got)
-		fail("solicited-only CQ after an unsolicited receive: expected no event got one for %p",
-		     (void *)got);
+		sod_fail("solicited-only CQ after an unsolicited receive: expected no event got one for %p",
+			 (void *)got);
 	post_send_ok(a, 11, IBV_WR_SEND_WITH_IMM, buf, 16, mr->lkey,
 		     IBV_SEND_SIGNALED | IBV_SEND_SOLICITED, 0, 0, 0x5011);
 	got = wait_cq_event(ch, timeout_ms);
 	if (got != cq)
-		fail("solicited-only CQ after a SOLICITED send: expected an event for cq %p got %p",
-		     (void *)cq, (void *)got);
+		sod_fail("solicited-only CQ after a SOLICITED send: expected an event for cq %p got %p",
+			 (void *)cq, (void *)got);
 	wait_wc(cq, &wc, "solicited receive");
 	if (wc.wr_id != 2 || wc.status != IBV_WC_SUCCESS ||
 	    !(wc.wc_flags & IBV_WC_WITH_IMM) || be32toh(wc.imm_data) != 0x5011)
-		fail("solicited receive: expected wr_id 2 success imm 0x5011 got wr_id %" PRIu64 " %s flags %#x imm %#x",
-		     wc.wr_id, ibv_wc_status_str(wc.status), wc.wc_flags,
-		     be32toh(wc.imm_data));
+		sod_fail("solicited receive: expected wr_id 2 success imm 0x5011 got wr_id %" PRIu64 " %s flags %#x imm %#x",
+			 wc.wr_id, ibv_wc_status_str(wc.status), wc.wc_flags,
+			 be32toh(wc.imm_data));
 	expect_wc(other, 11, IBV_WC_SUCCESS, IBV_WC_SEND, "solicited send");
 	return "ibv_req_notify_cq(cq, 1): no event for an unsolicited receive, one for IBV_SEND_SOLICITED";
 }
@@ -901,7 +867,7 @@ static const char *t_cq_overrun(void)
 	b = mk_qp(&o, NULL);
 	rc_connect(a, b);
 	if (n > 256)
-		fail("CQ of 4 entries: expected a ring of at most 252 got %d", small->cqe);
+		sod_fail("CQ of 4 entries: expected a ring of at most 252 got %d", small->cqe);
 	drain_async();
 	for (int i = 0; i < n; i++)
 		post_send_ok(a, (uint64_t)i, IBV_WR_RDMA_WRITE, buf, 8, mr->lkey,
@@ -935,8 +901,8 @@ static const char *t_cq_ex(void)
 		      IBV_WC_EX_WITH_QP_NUM | IBV_WC_EX_WITH_SRC_QP;
 	cqx = ibv_create_cq_ex(ctx, &ca);
 	if (!cqx)
-		fail("ibv_create_cq_ex(BYTE_LEN|IMM|QP_NUM|SRC_QP): expected success got %s",
-		     strerror(errno));
+		sod_fail("ibv_create_cq_ex(BYTE_LEN|IMM|QP_NUM|SRC_QP): expected success got %s",
+			 strerror(errno));
 	reg_res(R_CQ, ibv_cq_ex_to_cq(cqx));
 
 	/* RC: a -> bx (ex CQ), then a -> bp (plain CQ), the same messages;
@@ -968,7 +934,7 @@ static const char *t_cq_ex(void)
 	fill_av(&aa);
 	ah = ibv_create_ah(pd, &aa);
 	if (!ah)
-		fail("ibv_create_ah: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_ah: expected success got %s", strerror(errno));
 	reg_res(R_AH, ah);
 
 	for (int round = 0; round < 2; round++) {
@@ -991,7 +957,7 @@ static const char *t_cq_ex(void)
 		}
 		ret = post_ud(ua, 3, ah, ub->qp_num, buf, 200, mr->lkey);
 		if (ret)
-			fail("UD post_send: expected success got %s", err_str(ret));
+			sod_fail("UD post_send: expected success got %s", err_str(ret));
 		expect_wc(scq, 3, IBV_WC_SUCCESS, IBV_WC_SEND, "UD send");
 
 		if (round == 1) {
@@ -1001,8 +967,8 @@ static const char *t_cq_ex(void)
 
 				wait_wc(plain, &wc, "ibv_poll_cq");
 				if (wc.wr_id != want[i].wr_id)
-					fail("ibv_poll_cq CQE %d: expected wr_id %" PRIu64 " got %" PRIu64,
-					     i, want[i].wr_id, wc.wr_id);
+					sod_fail("ibv_poll_cq CQE %d: expected wr_id %" PRIu64 " got %" PRIu64,
+						 i, want[i].wr_id, wc.wr_id);
 				if (wc.status != want[i].status || wc.opcode != want[i].opcode ||
 				    wc.byte_len != want[i].byte_len ||
 				    (wc.wc_flags & IBV_WC_WITH_IMM) !=
@@ -1010,14 +976,14 @@ static const char *t_cq_ex(void)
 				    ((wc.wc_flags & IBV_WC_WITH_IMM) &&
 				     wc.imm_data != want[i].imm_data) ||
 				    wc.src_qp != want[i].src_qp)
-					fail("CQE %d: extended poll gave status %d opcode %d byte_len %u flags %#x imm %#x src_qp %#x; expected the same from ibv_poll_cq got status %d opcode %d byte_len %u flags %#x imm %#x src_qp %#x",
-					     i, want[i].status, want[i].opcode, want[i].byte_len,
-					     want[i].wc_flags, be32toh(want[i].imm_data),
-					     want[i].src_qp, wc.status, wc.opcode, wc.byte_len,
-					     wc.wc_flags, be32toh(wc.imm_data), wc.src_qp);
+					sod_fail("CQE %d: extended poll gave status %d opcode %d byte_len %u flags %#x imm %#x src_qp %#x; expected the same from ibv_poll_cq got status %d opcode %d byte_len %u flags %#x imm %#x src_qp %#x",
+						 i, want[i].status, want[i].opcode, want[i].byte_len,
+						 want[i].wc_flags, be32toh(want[i].imm_data),
+						 want[i].src_qp, wc.status, wc.opcode, wc.byte_len,
+						 wc.wc_flags, be32toh(wc.imm_data), wc.src_qp);
 				if (wc.qp_num != (i < 3 ? bp->qp_num : up->qp_num))
-					fail("ibv_poll_cq CQE %d: qp_num: expected %#x got %#x", i,
-					     i < 3 ? bp->qp_num : up->qp_num, wc.qp_num);
+					sod_fail("ibv_poll_cq CQE %d: qp_num: expected %#x got %#x", i,
+						 i < 3 ? bp->qp_num : up->qp_num, wc.qp_num);
 			}
 			expect_no_wc(plain, 0, "the plain CQ after 4");
 			break;
@@ -1025,16 +991,16 @@ static const char *t_cq_ex(void)
 
 		/* round 0: the extended CQ */
 		{
-			long end = now_ms() + timeout_ms;
+			long end = sod_now_ms() + timeout_ms;
 
 			while ((ret = ibv_start_poll(cqx, &pa)) == ENOENT) {
-				if (now_ms() > end)
-					fail("ibv_start_poll: expected a completion within %ld ms got ENOENT",
-					     timeout_ms);
+				if (sod_now_ms() > end)
+					sod_fail("ibv_start_poll: expected a completion within %ld ms got ENOENT",
+						 timeout_ms);
 				nap_us(500);
 			}
 			if (ret)
-				fail("ibv_start_poll: expected 0 got %s", err_str(ret));
+				sod_fail("ibv_start_poll: expected 0 got %s", err_str(ret));
 			do {
 				struct ibv_wc *w = &want[n];
 
@@ -1051,24 +1017,24 @@ static const char *t_cq_ex(void)
 				n++;
 				if (n == 4)
 					break;
-				end = now_ms() + timeout_ms;
+				end = sod_now_ms() + timeout_ms;
 				/* next_poll may find nothing yet: end, restart */
 				ret = ibv_next_poll(cqx);
 				if (ret == ENOENT) {
 					ibv_end_poll(cqx);
 					while ((ret = ibv_start_poll(cqx, &pa)) == ENOENT) {
-						if (now_ms() > end)
-							fail("ibv_start_poll: expected CQE %d got ENOENT", n);
+						if (sod_now_ms() > end)
+							sod_fail("ibv_start_poll: expected CQE %d got ENOENT", n);
 						nap_us(500);
 					}
 				}
 				if (ret)
-					fail("ibv_next_poll/start_poll: expected 0 got %s", err_str(ret));
+					sod_fail("ibv_next_poll/start_poll: expected 0 got %s", err_str(ret));
 			} while (n < 4);
 			ibv_end_poll(cqx);
 			if (ibv_start_poll(cqx, &pa) != ENOENT) {
 				ibv_end_poll(cqx);
-				fail("ibv_start_poll after 4: expected ENOENT got a CQE");
+				sod_fail("ibv_start_poll after 4: expected ENOENT got a CQE");
 			}
 		}
 		/* Explicit expectations too. */
@@ -1083,12 +1049,12 @@ static const char *t_cq_ex(void)
 			    (imm && be32toh(want[i].imm_data) != 0xabc0u + (uint32_t)i) ||
 			    want[i].qp_num != qpn ||
 			    (i == 3 && want[i].src_qp != ua->qp_num))
-				fail("extended poll CQE %d: expected wr_id %d success RECV byte_len %u imm %s qp_num %#x%s got wr_id %" PRIu64 " status %d opcode %d byte_len %u flags %#x imm %#x qp_num %#x src_qp %#x",
-				     i, 10 + i, len, imm ? "yes" : "no", qpn,
-				     i == 3 ? " src_qp = sender" : "", want[i].wr_id,
-				     want[i].status, want[i].opcode, want[i].byte_len,
-				     want[i].wc_flags, be32toh(want[i].imm_data),
-				     want[i].qp_num, want[i].src_qp);
+				sod_fail("extended poll CQE %d: expected wr_id %d success RECV byte_len %u imm %s qp_num %#x%s got wr_id %" PRIu64 " status %d opcode %d byte_len %u flags %#x imm %#x qp_num %#x src_qp %#x",
+					 i, 10 + i, len, imm ? "yes" : "no", qpn,
+					 i == 3 ? " src_qp = sender" : "", want[i].wr_id,
+					 want[i].status, want[i].opcode, want[i].byte_len,
+					 want[i].wc_flags, be32toh(want[i].imm_data),
+					 want[i].qp_num, want[i].src_qp);
 		}
 	}
 	return "RC SEND/SEND_IMM (0, 100, 3000 B) and a UD SEND: start/next/end_poll == ibv_poll_cq (wr_id, status, opcode, byte_len, imm, qp_num, src_qp)";
@@ -1116,21 +1082,21 @@ static const char *t_qp_query(void)
 	x.qp_state = IBV_QPS_INIT;
 	x.port_num = IB_PORT;
 	x.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
-	modify(a, &x, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "INIT");
+	sod_modify_qp(a, &x, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		      IBV_QP_ACCESS_FLAGS, "INIT");
 	rtr_attr(&x, b->qp_num);
 	x.path_mtu = IBV_MTU_512;
 	x.rq_psn = 0x123456;
 	x.max_dest_rd_atomic = 3;
 	x.min_rnr_timer = 9;
-	modify(a, &x, rtr_mask, "RTR");
+	sod_modify_qp(a, &x, rtr_mask, "RTR");
 	rts_attr(&x);
 	x.sq_psn = 0x654321;
 	x.timeout = 17;
 	x.retry_cnt = 5;
 	x.rnr_retry = 3;
 	x.max_rd_atomic = 2;
-	modify(a, &x, rts_mask, "RTS");
+	sod_modify_qp(a, &x, rts_mask, "RTS");
 
 	memset(&q, 0xff, sizeof(q));
 	memset(&ia, 0xff, sizeof(ia));
@@ -1141,12 +1107,12 @@ static const char *t_qp_query(void)
 			   IBV_QP_ACCESS_FLAGS | IBV_QP_CAP | IBV_QP_AV | IBV_QP_PORT |
 			   IBV_QP_PKEY_INDEX, &ia);
 	if (ret)
-		fail("ibv_query_qp: expected success got %s", err_str(ret));
+		sod_fail("ibv_query_qp: expected success got %s", err_str(ret));
 #define QEQ(field, want)                                                         \
 	do {                                                                     \
 		if ((uint64_t)(field) != (uint64_t)(want))                       \
-			fail("query_qp " #field ": expected %#" PRIx64 " got %#" PRIx64, \
-			     (uint64_t)(want), (uint64_t)(field));              \
+			sod_fail("query_qp " #field ": expected %#" PRIx64 " got %#" PRIx64, \
+				 (uint64_t)(want), (uint64_t)(field));              \
 	} while (0)
 	QEQ(q.qp_state, IBV_QPS_RTS);
 	QEQ(q.path_mtu, IBV_MTU_512);
@@ -1171,22 +1137,22 @@ static const char *t_qp_query(void)
 	QEQ(q.ah_attr.grh.sgid_index, gid_index);
 	QEQ(q.ah_attr.grh.hop_limit, 64);
 	if (memcmp(q.ah_attr.grh.dgid.raw, my_gid.raw, 16))
-		fail("query_qp ah_attr.grh.dgid: expected the GID set got another");
+		sod_fail("query_qp ah_attr.grh.dgid: expected the GID set got another");
 	QEQ(ia.qp_type, IBV_QPT_RC);
 	QEQ(ia.sq_sig_all, 1);
 	QEQ(ia.cap.max_send_wr, cap.max_send_wr);
 	QEQ(ia.cap.max_inline_data, cap.max_inline_data);
 	if (ia.send_cq != cq || ia.recv_cq != cq || ia.srq)
-		fail("query_qp init_attr CQs/SRQ: expected cq %p/%p no SRQ got %p/%p %p",
-		     (void *)cq, (void *)cq, (void *)ia.send_cq,
-		     (void *)ia.recv_cq, (void *)ia.srq);
+		sod_fail("query_qp init_attr CQs/SRQ: expected cq %p/%p no SRQ got %p/%p %p",
+			 (void *)cq, (void *)cq, (void *)ia.send_cq,
+			 (void *)ia.recv_cq, (void *)ia.srq);
 	if (cap.max_send_wr < 20 || cap.max_recv_wr < 10 || cap.max_inline_data < 100)
-		fail("granted cap: expected >= 20/10/100 got %u/%u/%u",
-		     cap.max_send_wr, cap.max_recv_wr, cap.max_inline_data);
+		sod_fail("granted cap: expected >= 20/10/100 got %u/%u/%u",
+			 cap.max_send_wr, cap.max_recv_wr, cap.max_inline_data);
 	/* sq_sig_all 0 on the other QP */
 	ret = ibv_query_qp(b, &q, IBV_QP_STATE, &ia);
 	if (ret)
-		fail("ibv_query_qp(b): expected success got %s", err_str(ret));
+		sod_fail("ibv_query_qp(b): expected success got %s", err_str(ret));
 	QEQ(q.qp_state, IBV_QPS_RESET);
 	QEQ(ia.sq_sig_all, 0);
 #undef QEQ
@@ -1200,11 +1166,11 @@ static void expect_modify_einval(struct ibv_qp *qp, struct ibv_qp_attr *a, int m
 	enum ibv_qp_state s;
 
 	if (ret != EINVAL)
-		fail("%s: expected %s got %s", what, strerror(EINVAL), err_str(ret));
+		sod_fail("%s: expected %s got %s", what, strerror(EINVAL), err_str(ret));
 	s = qp_state(qp);
 	if (s != stays)
-		fail("%s: state after the refused modify: expected %d got %d", what,
-		     stays, s);
+		sod_fail("%s: state after the refused modify: expected %d got %d", what,
+			 stays, s);
 }
 
 static const char *t_qp_bad_transition(void)
@@ -1244,7 +1210,7 @@ static const char *t_qp_bad_transition(void)
 	expect_modify_einval(a, &x, IBV_QP_STATE, IBV_QPS_RTR, "RTR->SQD");
 	to_rts(a);
 	if (qp_state(a) != IBV_QPS_RTS)
-		fail("after the refusals: expected RTS reachable got state %d", qp_state(a));
+		sod_fail("after the refusals: expected RTS reachable got state %d", qp_state(a));
 	return "RESET->RTS, RESET->RTR, INIT->RTS, RTR->SQD and 6 missing-attribute cases: EINVAL, state unchanged";
 }
 
@@ -1278,11 +1244,11 @@ static const char *t_qp_create_limits(void)
 		qp = ibv_create_qp(pd, &ia);
 		if (qp) {
 			reg_res(R_QP, qp);
-			fail("create_qp %s: expected EINVAL got a QP", cases[i].what);
+			sod_fail("create_qp %s: expected EINVAL got a QP", cases[i].what);
 		}
 		if (errno != EINVAL)
-			fail("create_qp %s: expected %s got %s", cases[i].what,
-			     strerror(EINVAL), strerror(errno));
+			sod_fail("create_qp %s: expected %s got %s", cases[i].what,
+				 strerror(EINVAL), strerror(errno));
 	}
 	/* The limits themselves are fine. */
 	o.max_send_wr = (uint32_t)dattr.max_qp_wr;
@@ -1355,10 +1321,10 @@ static const char *t_qp_inline(void)
 	memset(dst, 0xee, 4096);
 	ret = ibv_query_qp(p.qp[0], &qa, IBV_QP_CAP, &ia);
 	if (ret)
-		fail("ibv_query_qp: expected success got %s", err_str(ret));
+		sod_fail("ibv_query_qp: expected success got %s", err_str(ret));
 	max = qa.cap.max_inline_data;
 	if (max < 512)
-		fail("granted max_inline_data: expected >= 512 got %u", max);
+		sod_fail("granted max_inline_data: expected >= 512 got %u", max);
 	for (uint32_t i = 0; i < max + 1; i++)
 		src[i] = (uint8_t)(i * 13 + 1);
 	post_recv_ok(p.qp[1], 1, dst, 4096, p.mr->lkey);
@@ -1370,21 +1336,21 @@ static const char *t_qp_inline(void)
 		  "inline send of max_inline_data");
 	wait_wc(p.cq[1], &wc, "its receive");
 	if (wc.wr_id != 1 || wc.status || wc.byte_len != max)
-		fail("receive of the inline send: expected wr_id 1 success byte_len %u got wr_id %" PRIu64 " %s byte_len %u",
-		     max, wc.wr_id, ibv_wc_status_str(wc.status), wc.byte_len);
+		sod_fail("receive of the inline send: expected wr_id 1 success byte_len %u got wr_id %" PRIu64 " %s byte_len %u",
+			 max, wc.wr_id, ibv_wc_status_str(wc.status), wc.byte_len);
 	for (uint32_t i = 0; i < max; i++)
 		if (dst[i] != (uint8_t)(i * 13 + 1))
-			fail("inline data byte %u: expected 0x%02x got 0x%02x", i,
-			     (uint8_t)(i * 13 + 1), dst[i]);
+			sod_fail("inline data byte %u: expected 0x%02x got 0x%02x", i,
+				 (uint8_t)(i * 13 + 1), dst[i]);
 	if (dst[max] != 0xee)
-		fail("byte after the inline data: expected 0xee got 0x%02x", dst[max]);
+		sod_fail("byte after the inline data: expected 0xee got 0x%02x", dst[max]);
 	for (uint32_t i = 0; i < max + 1; i++)
 		src[i] = (uint8_t)(i * 13 + 1);
 	ret = post_send(p.qp[0], 3, IBV_WR_SEND, src, max + 1, 0,
 			IBV_SEND_INLINE | IBV_SEND_SIGNALED, 0, 0, 0);
 	if (ret != EINVAL)
-		fail("inline send of max_inline_data + 1: expected %s got %s",
-		     strerror(EINVAL), err_str(ret));
+		sod_fail("inline send of max_inline_data + 1: expected %s got %s",
+			 strerror(EINVAL), err_str(ret));
 	expect_no_wc(p.cq[0], quiet_ms, "after the refused inline post");
 	/* The QP still works. */
 	post_recv_ok(p.qp[1], 4, dst, 4096, p.mr->lkey);
@@ -1412,22 +1378,22 @@ static const char *t_qp_post_state(void)
 	lkey = p.mr->lkey;
 	ret = post_send(a, 1, IBV_WR_SEND, buf, 8, lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	if (ret != EINVAL)
-		fail("post_send in RESET: expected %s got %s", strerror(EINVAL), err_str(ret));
+		sod_fail("post_send in RESET: expected %s got %s", strerror(EINVAL), err_str(ret));
 	ret = post_recv(b, 1, buf, 8, lkey);
 	if (ret != EINVAL)
-		fail("post_recv in RESET: expected %s got %s", strerror(EINVAL), err_str(ret));
+		sod_fail("post_recv in RESET: expected %s got %s", strerror(EINVAL), err_str(ret));
 	to_init(a, rc_access);
 	to_init(b, rc_access);
 	ret = post_send(a, 2, IBV_WR_SEND, buf, 8, lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	if (ret != EINVAL)
-		fail("post_send in INIT: expected %s got %s", strerror(EINVAL), err_str(ret));
+		sod_fail("post_send in INIT: expected %s got %s", strerror(EINVAL), err_str(ret));
 	/* Receives may be posted from INIT on. */
 	post_recv_ok(b, 4, buf + 1024, 64, lkey);
 	to_rtr(a, b->qp_num);
 	to_rtr(b, a->qp_num);
 	ret = post_send(a, 3, IBV_WR_SEND, buf, 8, lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	if (ret != EINVAL)
-		fail("post_send in RTR: expected %s got %s", strerror(EINVAL), err_str(ret));
+		sod_fail("post_send in RTR: expected %s got %s", strerror(EINVAL), err_str(ret));
 	to_rts(a);
 	to_rts(b);
 	post_send_ok(a, 5, IBV_WR_SEND, buf, 8, lkey, IBV_SEND_SIGNALED, 0, 0, 0);
@@ -1456,15 +1422,15 @@ static const char *t_qp_sqd(void)
 			     (uintptr_t)(p.buf + 32768), p.mr->rkey, 0);
 	to_state(p.qp[0], IBV_QPS_SQD, "RTS->SQD with 16 WRITEs posted");
 	if (!wait_async(IBV_EVENT_SQ_DRAINED, p.qp[0], timeout_ms, &stray))
-		fail("expected IBV_EVENT_SQ_DRAINED within %ld ms got none", timeout_ms);
+		sod_fail("expected IBV_EVENT_SQ_DRAINED within %ld ms got none", timeout_ms);
 	ret = ibv_query_qp(p.qp[0], &a, IBV_QP_STATE, &ia);
 	if (ret)
-		fail("ibv_query_qp: expected success got %s", err_str(ret));
+		sod_fail("ibv_query_qp: expected success got %s", err_str(ret));
 	if (a.qp_state != IBV_QPS_SQD)
-		fail("query after SQ_DRAINED: expected state SQD (%d) got %d",
-		     IBV_QPS_SQD, a.qp_state);
+		sod_fail("query after SQ_DRAINED: expected state SQD (%d) got %d",
+			 IBV_QPS_SQD, a.qp_state);
 	if (a.sq_draining)
-		fail("query after SQ_DRAINED: expected sq_draining 0 got %d", a.sq_draining);
+		sod_fail("query after SQ_DRAINED: expected sq_draining 0 got %d", a.sq_draining);
 	/* Posting in SQD is allowed; nothing new starts until RTS. */
 	post_send_ok(p.qp[0], 100, IBV_WR_RDMA_WRITE, p.buf, 64, p.mr->lkey,
 		     IBV_SEND_SIGNALED, (uintptr_t)(p.buf + 32768), p.mr->rkey, 0);
@@ -1475,8 +1441,8 @@ static const char *t_qp_sqd(void)
 
 		while (ibv_poll_cq(p.cq[0], 1, &wc) == 1) {
 			if (wc.status != IBV_WC_SUCCESS || wc.wr_id != (uint64_t)done)
-				fail("completion in SQD: expected wr_id %d success got wr_id %" PRIu64 " %s",
-				     done, wc.wr_id, ibv_wc_status_str(wc.status));
+				sod_fail("completion in SQD: expected wr_id %d success got wr_id %" PRIu64 " %s",
+					 done, wc.wr_id, ibv_wc_status_str(wc.status));
 			done++;
 		}
 		expect_no_wc(p.cq[0], quiet_ms, "SQD after SQ_DRAINED (nothing new may start)");
@@ -1495,7 +1461,7 @@ static const char *t_qp_sqd(void)
 			 done);
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RTS;
-		modify(p.qp[0], &a, IBV_QP_STATE, "SQD->RTS");
+		sod_modify_qp(p.qp[0], &a, IBV_QP_STATE, "SQD->RTS");
 		for (int i = done; i < n; i++) {
 			snprintf(what, sizeof(what), "WRITE %d after SQD->RTS", i);
 			expect_wc(p.cq[0], (uint64_t)i, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE, what);
@@ -1531,7 +1497,7 @@ static const char *t_qp_comm_est(void)
 	expect_wc(p.cq[1], 1, IBV_WC_SUCCESS, IBV_WC_RECV, "the receive in RTR");
 	expect_wc(p.cq[0], 2, IBV_WC_SUCCESS, IBV_WC_SEND, "the send");
 	if (qp_state(b) != IBV_QPS_RTR)
-		fail("receiver after COMM_EST: expected state RTR got %d", qp_state(b));
+		sod_fail("receiver after COMM_EST: expected state RTR got %d", qp_state(b));
 	/* Once: a second packet in RTR raises nothing more. */
 	post_recv_ok(b, 3, p.buf + 1024, 64, p.mr->lkey);
 	post_send_ok(a, 4, IBV_WR_SEND, p.buf, 32, p.mr->lkey, IBV_SEND_SIGNALED, 0, 0, 0);
@@ -1552,7 +1518,7 @@ static struct ibv_srq *mk_srq(uint32_t max_wr)
 	sa.attr.max_sge = 1;
 	srq = ibv_create_srq(pd, &sa);
 	if (!srq)
-		fail("ibv_create_srq(%u): expected success got %s", max_wr, strerror(errno));
+		sod_fail("ibv_create_srq(%u): expected success got %s", max_wr, strerror(errno));
 	reg_res(R_SRQ, srq);
 	return srq;
 }
@@ -1574,7 +1540,7 @@ static const char *t_qp_last_wqe(void)
 	to_state(b, IBV_QPS_ERR, "SRQ QP to ERR");
 	expect_async(IBV_EVENT_QP_LAST_WQE_REACHED, b, "SRQ QP moved to ERR");
 	if (qp_state(b) != IBV_QPS_ERR)
-		fail("SRQ QP state: expected ERR got %d", qp_state(b));
+		sod_fail("SRQ QP state: expected ERR got %d", qp_state(b));
 	return "QP on an SRQ moved to ERR: IBV_EVENT_QP_LAST_WQE_REACHED";
 }
 
@@ -1594,22 +1560,22 @@ static const char *t_srq_limit(void)
 
 	ret = ibv_query_srq(srq, &sa);
 	if (ret)
-		fail("ibv_query_srq: expected success got %s", err_str(ret));
+		sod_fail("ibv_query_srq: expected success got %s", err_str(ret));
 	if (sa.max_wr < 16 || sa.max_sge < 1 || sa.srq_limit != 0)
-		fail("ibv_query_srq of a new SRQ(16, 1): expected max_wr >= 16 max_sge >= 1 limit 0 got %u %u %u",
-		     sa.max_wr, sa.max_sge, sa.srq_limit);
+		sod_fail("ibv_query_srq of a new SRQ(16, 1): expected max_wr >= 16 max_sge >= 1 limit 0 got %u %u %u",
+			 sa.max_wr, sa.max_sge, sa.srq_limit);
 	max_wr = sa.max_wr;
 
 	sa.srq_limit = max_wr;
 	ret = ibv_modify_srq(srq, &sa, IBV_SRQ_LIMIT);
 	if (ret != EINVAL)
-		fail("modify_srq limit = max_wr (%u): expected %s got %s", max_wr,
-		     strerror(EINVAL), err_str(ret));
+		sod_fail("modify_srq limit = max_wr (%u): expected %s got %s", max_wr,
+			 strerror(EINVAL), err_str(ret));
 	sa.srq_limit = max_wr + 5;
 	ret = ibv_modify_srq(srq, &sa, IBV_SRQ_LIMIT);
 	if (ret != EINVAL)
-		fail("modify_srq limit > max_wr: expected %s got %s", strerror(EINVAL),
-		     err_str(ret));
+		sod_fail("modify_srq limit > max_wr: expected %s got %s", strerror(EINVAL),
+			 err_str(ret));
 
 	pair_make_o(&p, 32, NULL, srq, true);
 	a = p.qp[0];
@@ -1621,11 +1587,11 @@ static const char *t_srq_limit(void)
 	sa.srq_limit = 4;
 	ret = ibv_modify_srq(srq, &sa, IBV_SRQ_LIMIT);
 	if (ret)
-		fail("modify_srq limit 4: expected success got %s", err_str(ret));
+		sod_fail("modify_srq limit 4: expected success got %s", err_str(ret));
 	ret = ibv_query_srq(srq, &sa);
 	if (ret || sa.srq_limit != 4 || sa.max_wr != max_wr)
-		fail("query_srq after arming: expected limit 4 max_wr %u got %s limit %u max_wr %u",
-		     max_wr, err_str(ret), sa.srq_limit, sa.max_wr);
+		sod_fail("query_srq after arming: expected limit 4 max_wr %u got %s limit %u max_wr %u",
+			 max_wr, err_str(ret), sa.srq_limit, sa.max_wr);
 	/* 6 -> 4 posted: not below the limit */
 	for (int i = 0; i < 2; i++) {
 		post_send_ok(a, (uint64_t)i, IBV_WR_SEND, buf, 8, mr->lkey,
@@ -1641,8 +1607,8 @@ static const char *t_srq_limit(void)
 	expect_async(IBV_EVENT_SRQ_LIMIT_REACHED, srq, "3 WQEs left, limit 4");
 	ret = ibv_query_srq(srq, &sa);
 	if (ret || sa.srq_limit != 0)
-		fail("query_srq after the event: expected limit 0 (disarmed) got %s limit %u",
-		     err_str(ret), sa.srq_limit);
+		sod_fail("query_srq after the event: expected limit 0 (disarmed) got %s limit %u",
+			 err_str(ret), sa.srq_limit);
 	/* Once: consuming further raises nothing more. */
 	post_send_ok(a, 3, IBV_WR_SEND, buf, 8, mr->lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	expect_wc(p.cq[1], 103, IBV_WC_SUCCESS, IBV_WC_RECV, "SRQ receive 4");
@@ -1672,8 +1638,8 @@ static void check_pat(const uint8_t *p, uint32_t len, uint8_t seed, const char *
 {
 	for (uint32_t i = 0; i < len; i++)
 		if (p[i] != (uint8_t)(seed + i * 7))
-			fail("%s: byte %u: expected 0x%02x got 0x%02x", what, i,
-			     (uint8_t)(seed + i * 7), p[i]);
+			sod_fail("%s: byte %u: expected 0x%02x got 0x%02x", what, i,
+				 (uint8_t)(seed + i * 7), p[i]);
 }
 
 static const char *t_ah_from_wc(void)
@@ -1699,7 +1665,7 @@ static const char *t_ah_from_wc(void)
 	fill_av(&aa);
 	ah = ibv_create_ah(pd, &aa);
 	if (!ah)
-		fail("ibv_create_ah: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_ah: expected success got %s", strerror(errno));
 	reg_res(R_AH, ah);
 
 	/* a -> b */
@@ -1707,60 +1673,60 @@ static const char *t_ah_from_wc(void)
 	fill_pat(buf, len, 0x31);
 	ret = post_ud(a, 2, ah, b->qp_num, buf, len, mr->lkey);
 	if (ret)
-		fail("UD send a -> b: expected success got %s", err_str(ret));
+		sod_fail("UD send a -> b: expected success got %s", err_str(ret));
 	expect_wc(cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "UD send a -> b");
 	wait_wc(cqb, &wcb, "UD receive at b");
 	if (wcb.status || wcb.wr_id != 1 || wcb.byte_len != GRH_LEN + len ||
 	    !(wcb.wc_flags & IBV_WC_GRH) || wcb.src_qp != a->qp_num)
-		fail("UD receive at b: expected wr_id 1 success byte_len %u GRH src_qp %#x got wr_id %" PRIu64 " %s byte_len %u flags %#x src_qp %#x",
-		     GRH_LEN + len, a->qp_num, wcb.wr_id, ibv_wc_status_str(wcb.status),
-		     wcb.byte_len, wcb.wc_flags, wcb.src_qp);
+		sod_fail("UD receive at b: expected wr_id 1 success byte_len %u GRH src_qp %#x got wr_id %" PRIu64 " %s byte_len %u flags %#x src_qp %#x",
+			 GRH_LEN + len, a->qp_num, wcb.wr_id, ibv_wc_status_str(wcb.status),
+			 wcb.byte_len, wcb.wc_flags, wcb.src_qp);
 	check_pat(rx + GRH_LEN, len, 0x31, "payload at b");
 
 	/* b -> a with the AH made from b's completion */
 	back = ibv_create_ah_from_wc(pd, &wcb, (struct ibv_grh *)rx, IB_PORT);
 	if (!back)
-		fail("ibv_create_ah_from_wc: expected success got %s", strerror(errno));
+		sod_fail("ibv_create_ah_from_wc: expected success got %s", strerror(errno));
 	reg_res(R_AH, back);
 	post_recv_ok(a, 3, buf + 16384, GRH_LEN + 1024, mr->lkey);
 	fill_pat(buf + 4096, len, 0x77);
 	ret = post_ud(b, 4, back, wcb.src_qp, buf + 4096, len, mr->lkey);
 	if (ret)
-		fail("UD reply through the AH from the wc: expected success got %s", err_str(ret));
+		sod_fail("UD reply through the AH from the wc: expected success got %s", err_str(ret));
 	expect_wc(cqb, 4, IBV_WC_SUCCESS, IBV_WC_SEND, "reply send");
 	wait_wc(cqa, &wc, "reply at a");
 	if (wc.status || wc.wr_id != 3 || wc.byte_len != GRH_LEN + len ||
 	    wc.src_qp != b->qp_num)
-		fail("reply at a: expected wr_id 3 success byte_len %u src_qp %#x got wr_id %" PRIu64 " %s byte_len %u src_qp %#x",
-		     GRH_LEN + len, b->qp_num, wc.wr_id, ibv_wc_status_str(wc.status),
-		     wc.byte_len, wc.src_qp);
+		sod_fail("reply at a: expected wr_id 3 success byte_len %u src_qp %#x got wr_id %" PRIu64 " %s byte_len %u src_qp %#x",
+			 GRH_LEN + len, b->qp_num, wc.wr_id, ibv_wc_status_str(wc.status),
+			 wc.byte_len, wc.src_qp);
 	check_pat(buf + 16384 + GRH_LEN, len, 0x77, "reply payload at a");
 
 	/* ibv_init_ah_from_wc: the attributes, then an AH from them */
 	memset(&aa, 0, sizeof(aa));
 	ret = ibv_init_ah_from_wc(ctx, IB_PORT, &wcb, (struct ibv_grh *)rx, &aa);
 	if (ret)
-		fail("ibv_init_ah_from_wc: expected success got %s", err_str(ret));
+		sod_fail("ibv_init_ah_from_wc: expected success got %s", err_str(ret));
 	if (!aa.is_global || memcmp(aa.grh.dgid.raw, my_gid.raw, 16) ||
 	    aa.port_num != IB_PORT)
-		fail("ibv_init_ah_from_wc: expected a global AV to our GID on port 1 got is_global %d port %d dgid %s",
-		     aa.is_global, aa.port_num,
-		     memcmp(aa.grh.dgid.raw, my_gid.raw, 16) ? "other" : "ours");
+		sod_fail("ibv_init_ah_from_wc: expected a global AV to our GID on port 1 got is_global %d port %d dgid %s",
+			 aa.is_global, aa.port_num,
+			 memcmp(aa.grh.dgid.raw, my_gid.raw, 16) ? "other" : "ours");
 	if (aa.grh.sgid_index != gid_index)
-		fail("ibv_init_ah_from_wc sgid_index: expected %d got %d", gid_index,
-		     aa.grh.sgid_index);
+		sod_fail("ibv_init_ah_from_wc sgid_index: expected %d got %d", gid_index,
+			 aa.grh.sgid_index);
 	back2 = ibv_create_ah(pd, &aa);
 	if (!back2)
-		fail("ibv_create_ah(from ibv_init_ah_from_wc): expected success got %s",
-		     strerror(errno));
+		sod_fail("ibv_create_ah(from ibv_init_ah_from_wc): expected success got %s",
+			 strerror(errno));
 	reg_res(R_AH, back2);
 	post_recv_ok(a, 5, buf + 16384, GRH_LEN + 1024, mr->lkey);
 	memset(buf + 16384, 0, GRH_LEN + 1024);
 	fill_pat(buf + 4096, len, 0x99);
 	ret = post_ud(b, 6, back2, wcb.src_qp, buf + 4096, len, mr->lkey);
 	if (ret)
-		fail("UD reply through the init_ah_from_wc AH: expected success got %s",
-		     err_str(ret));
+		sod_fail("UD reply through the init_ah_from_wc AH: expected success got %s",
+			 err_str(ret));
 	expect_wc(cqb, 6, IBV_WC_SUCCESS, IBV_WC_SEND, "second reply send");
 	expect_wc(cqa, 5, IBV_WC_SUCCESS, IBV_WC_RECV, "second reply at a");
 	check_pat(buf + 16384 + GRH_LEN, len, 0x99, "second reply payload at a");
@@ -1788,7 +1754,7 @@ static enum ibv_wc_status one_op(enum ibv_wr_opcode op, uint8_t *local,
 	post_send_ok(a, 9, op, local, len, lkey, IBV_SEND_SIGNALED, raddr, rkey, 0);
 	wait_wc(cq, &wc, what);
 	if (wc.wr_id != 9)
-		fail("%s: wr_id: expected 9 got %" PRIu64, what, wc.wr_id);
+		sod_fail("%s: wr_id: expected 9 got %" PRIu64, what, wc.wr_id);
 	return wc.status;
 }
 
@@ -1807,85 +1773,85 @@ static const char *t_mr_rereg(void)
 	st = one_op(IBV_WR_RDMA_WRITE, src, smr->lkey, (uintptr_t)old + 100, mr->rkey,
 		    256, "WRITE to the original MR");
 	if (st != IBV_WC_SUCCESS)
-		fail("WRITE to the original MR: expected success got %s", ibv_wc_status_str(st));
+		sod_fail("WRITE to the original MR: expected success got %s", ibv_wc_status_str(st));
 	check_pat(old + 100, 256, 0x40, "original buffer");
 
 	ret = rereg(mr, IBV_REREG_MR_CHANGE_TRANSLATION, nw, 8192, 0);
 	if (ret)
-		fail("ibv_rereg_mr(CHANGE_TRANSLATION to a new buffer): expected 0 got %d (%s)",
-		     ret, strerror(errno));
+		sod_fail("ibv_rereg_mr(CHANGE_TRANSLATION to a new buffer): expected 0 got %d (%s)",
+			 ret, strerror(errno));
 	rkey1 = mr->rkey;
 	if (mr->addr != nw || mr->length != 8192)
-		fail("MR after rereg: expected addr %p length 8192 got %p %zu", (void *)nw,
-		     mr->addr, mr->length);
+		sod_fail("MR after rereg: expected addr %p length 8192 got %p %zu", (void *)nw,
+			 mr->addr, mr->length);
 	memset(old, 0x11, 8192);
 	fill_pat(src, 256, 0x50);
 	st = one_op(IBV_WR_RDMA_WRITE, src, smr->lkey, (uintptr_t)nw + 200, mr->rkey,
 		    256, "WRITE through the new translation");
 	if (st != IBV_WC_SUCCESS)
-		fail("WRITE to the new translation: expected success got %s",
-		     ibv_wc_status_str(st));
+		sod_fail("WRITE to the new translation: expected success got %s",
+			 ibv_wc_status_str(st));
 	check_pat(nw + 200, 256, 0x50, "new buffer");
 	for (int i = 0; i < 8192; i++)
 		if (old[i] != 0x11)
-			fail("old buffer byte %d after the rereg: expected 0x11 (untouched) got 0x%02x",
-			     i, old[i]);
+			sod_fail("old buffer byte %d after the rereg: expected 0x11 (untouched) got 0x%02x",
+				 i, old[i]);
 	/* The MR is also usable locally with its (new) lkey. */
 	st = one_op(IBV_WR_RDMA_READ, nw + 4096, mr->lkey, (uintptr_t)nw + 200, mr->rkey,
 		    256, "READ into the reregistered MR");
 	if (st != IBV_WC_SUCCESS)
-		fail("READ into the reregistered MR: expected success got %s",
-		     ibv_wc_status_str(st));
+		sod_fail("READ into the reregistered MR: expected success got %s",
+			 ibv_wc_status_str(st));
 	check_pat(nw + 4096, 256, 0x50, "READ result");
 	if (old_rkey != rkey1) {
 		st = one_op(IBV_WR_RDMA_WRITE, src, smr->lkey, (uintptr_t)old + 100,
 			    old_rkey, 256, "WRITE with the old rkey");
 		if (st != IBV_WC_REM_ACCESS_ERR)
-			fail("WRITE with the old rkey %#x (new %#x): expected %s got %s",
-			     old_rkey, rkey1, ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR),
-			     ibv_wc_status_str(st));
+			sod_fail("WRITE with the old rkey %#x (new %#x): expected %s got %s",
+				 old_rkey, rkey1, ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR),
+				 ibv_wc_status_str(st));
 		for (int i = 0; i < 8192; i++)
 			if (old[i] != 0x11)
-				fail("old buffer byte %d after a WRITE with the old rkey: expected 0x11 got 0x%02x",
-				     i, old[i]);
+				sod_fail("old buffer byte %d after a WRITE with the old rkey: expected 0x11 got 0x%02x",
+					 i, old[i]);
 	}
 
 	/* CHANGE_ACCESS: no REMOTE_WRITE any more; READ still allowed */
 	ret = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0,
 		    IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (ret)
-		fail("ibv_rereg_mr(CHANGE_ACCESS to LOCAL_WRITE|REMOTE_READ): expected 0 got %d (%s)",
-		     ret, strerror(errno));
+		sod_fail("ibv_rereg_mr(CHANGE_ACCESS to LOCAL_WRITE|REMOTE_READ): expected 0 got %d (%s)",
+			 ret, strerror(errno));
 	fill_pat(src, 256, 0x60);
 	st = one_op(IBV_WR_RDMA_WRITE, src, smr->lkey, (uintptr_t)nw + 200, mr->rkey,
 		    256, "WRITE after dropping REMOTE_WRITE");
 	if (st != IBV_WC_REM_ACCESS_ERR)
-		fail("WRITE after rereg without REMOTE_WRITE: expected %s got %s",
-		     ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR), ibv_wc_status_str(st));
+		sod_fail("WRITE after rereg without REMOTE_WRITE: expected %s got %s",
+			 ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR), ibv_wc_status_str(st));
 	check_pat(nw + 200, 256, 0x50, "new buffer after the refused WRITE");
 	memset(src, 0, 256);
 	st = one_op(IBV_WR_RDMA_READ, src, smr->lkey, (uintptr_t)nw + 200, mr->rkey,
 		    256, "READ after CHANGE_ACCESS");
 	if (st != IBV_WC_SUCCESS)
-		fail("READ after rereg with REMOTE_READ: expected success got %s",
-		     ibv_wc_status_str(st));
+		sod_fail("READ after rereg with REMOTE_READ: expected success got %s",
+			 ibv_wc_status_str(st));
 	check_pat(src, 256, 0x50, "READ after CHANGE_ACCESS");
 	/* The new translation survived the access change. */
 	ret = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, rc_access);
 	if (ret)
-		fail("ibv_rereg_mr(CHANGE_ACCESS back to all): expected 0 got %d (%s)", ret,
-		     strerror(errno));
+		sod_fail("ibv_rereg_mr(CHANGE_ACCESS back to all): expected 0 got %d (%s)", ret,
+			 strerror(errno));
 	fill_pat(src, 256, 0x70);
 	st = one_op(IBV_WR_RDMA_WRITE, src, smr->lkey, (uintptr_t)nw + 300, mr->rkey,
 		    256, "WRITE after granting REMOTE_WRITE again");
 	if (st != IBV_WC_SUCCESS)
-		fail("WRITE after granting REMOTE_WRITE again: expected success got %s",
-		     ibv_wc_status_str(st));
+		sod_fail("WRITE after granting REMOTE_WRITE again: expected success got %s",
+			 ibv_wc_status_str(st));
 	check_pat(nw + 300, 256, 0x70, "new buffer, last WRITE");
 	/* Invalid access by rereg is refused too. */
 	ret = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, IBV_ACCESS_REMOTE_WRITE);
 	if (ret == 0)
-		fail("ibv_rereg_mr(CHANGE_ACCESS to REMOTE_WRITE without LOCAL_WRITE): expected failure got 0");
+		sod_fail("ibv_rereg_mr(CHANGE_ACCESS to REMOTE_WRITE without LOCAL_WRITE): expected failure got 0");
 	snprintf(msg, sizeof(msg), "CHANGE_TRANSLATION: WRITE/READ use the new buffer, old untouched, old rkey %s; CHANGE_ACCESS: WRITE REM_ACCESS_ERR, READ ok",
 		 old_rkey != rkey1 ? "REM_ACCESS_ERR" : "unchanged (same keys)");
 	return msg;
@@ -1907,8 +1873,8 @@ static const char *t_mr_dereg_posted(void)
 	post_recv_ok(b, 1, rbuf, 4096, rmr->lkey);
 	ret = ibv_dereg_mr(rmr);
 	if (ret)
-		fail("ibv_dereg_mr of the MR of a posted receive: expected 0 got %s",
-		     err_str(ret));
+		sod_fail("ibv_dereg_mr of the MR of a posted receive: expected 0 got %s",
+			 err_str(ret));
 	unreg_res(rmr);
 	post_send_ok(a, 2, IBV_WR_SEND, buf, 64, mr->lkey, IBV_SEND_SIGNALED, 0, 0, 0);
 	while (got < 2) {
@@ -1917,14 +1883,14 @@ static const char *t_mr_dereg_posted(void)
 	}
 	for (int i = 0; i < 2; i++) {
 		if (w[i].wr_id == 1 && w[i].status == IBV_WC_SUCCESS)
-			fail("receive into a deregistered MR: expected an error status got success");
+			sod_fail("receive into a deregistered MR: expected an error status got success");
 		if (w[i].wr_id != 1 && w[i].wr_id != 2)
-			fail("unexpected completion wr_id %" PRIu64, w[i].wr_id);
+			sod_fail("unexpected completion wr_id %" PRIu64, w[i].wr_id);
 	}
 	for (int i = 0; i < 4096; i++)
 		if (rbuf[i] != 0x5a)
-			fail("buffer of the deregistered MR byte %d: expected 0x5a (untouched) got 0x%02x",
-			     i, rbuf[i]);
+			sod_fail("buffer of the deregistered MR byte %d: expected 0x5a (untouched) got 0x%02x",
+				 i, rbuf[i]);
 	{
 		struct ibv_wc *r = w[0].wr_id == 1 ? &w[0] : &w[1];
 		struct ibv_wc *s = w[0].wr_id == 1 ? &w[1] : &w[0];
@@ -1944,20 +1910,20 @@ static const char *t_mr_bad_access(void)
 	mr = ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_REMOTE_WRITE);
 	if (mr) {
 		reg_res(R_MR, mr);
-		fail("reg_mr(REMOTE_WRITE without LOCAL_WRITE): expected EINVAL got an MR");
+		sod_fail("reg_mr(REMOTE_WRITE without LOCAL_WRITE): expected EINVAL got an MR");
 	}
 	if (errno != EINVAL)
-		fail("reg_mr(REMOTE_WRITE without LOCAL_WRITE): expected %s got %s",
-		     strerror(EINVAL), strerror(errno));
+		sod_fail("reg_mr(REMOTE_WRITE without LOCAL_WRITE): expected %s got %s",
+			 strerror(EINVAL), strerror(errno));
 	errno = 0;
 	mr = ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_REMOTE_ATOMIC);
 	if (mr) {
 		reg_res(R_MR, mr);
-		fail("reg_mr(REMOTE_ATOMIC without LOCAL_WRITE): expected EINVAL got an MR");
+		sod_fail("reg_mr(REMOTE_ATOMIC without LOCAL_WRITE): expected EINVAL got an MR");
 	}
 	if (errno != EINVAL)
-		fail("reg_mr(REMOTE_ATOMIC without LOCAL_WRITE): expected %s got %s",
-		     strerror(EINVAL), strerror(errno));
+		sod_fail("reg_mr(REMOTE_ATOMIC without LOCAL_WRITE): expected %s got %s",
+			 strerror(EINVAL), strerror(errno));
 	mk_mr(buf, 4096, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	return "REMOTE_WRITE or REMOTE_ATOMIC without LOCAL_WRITE: EINVAL; with it: accepted";
 }
@@ -1996,26 +1962,8 @@ static bool selected[NTESTS];
 
 static void parse_only(const char *s)
 {
-	char tmp[512], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(tmp))
-		sod_usage_error(usage, "invalid --only '%s'", s);
-	strcpy(tmp, s);
-	memset(selected, 0, sizeof(selected));
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < NTESTS; i++)
-			if (strcmp(tok, tests[i].name) == 0)
-				break;
-		if (i == NTESTS)
-			sod_usage_error(usage, "invalid --only: unknown sub-test '%s'", tok);
-		selected[i] = true;
-	}
-	for (size_t i = 0; i < NTESTS; i++)
-		if (selected[i])
-			return;
-	sod_usage_error(usage, "invalid --only '%s': no sub-test", s);
+	sod_opt_select(usage, "only", "sub-test", s, &tests[0].name,
+		       sizeof(tests[0]), NTESTS, selected);
 }
 
 static void parse_args(int argc, char **argv)
@@ -2040,66 +1988,37 @@ static void parse_args(int argc, char **argv)
 		switch (c) {
 		case 'd': dev_name = optarg; break;
 		case 'g':
-			if (!sod_parse_long(optarg, 0, 255, &v))
-				sod_usage_error(usage, "invalid --gid-index '%s'", optarg);
+			sod_opt_long(usage, "gid-index", optarg, 0, 255, &v);
 			gid_index = (int)v;
 			break;
 		case 'o': parse_only(optarg); break;
-		case 'l':
-			for (size_t i = 0; i < NTESTS; i++)
-				printf("%s\n", tests[i].name);
-			exit(SOD_EXIT_OK);
-		case 't':
-			if (!sod_parse_long(optarg, 1, 3600000, &timeout_ms))
-				sod_usage_error(usage, "invalid --timeout-ms '%s'", optarg);
-			break;
+		case 't': sod_opt_long(usage, "timeout-ms", optarg, 1, 3600000, &timeout_ms); break;
 		case 'q':
 			if (!sod_parse_long(optarg, 1, 600000, &quiet_ms))
 				sod_usage_error(usage, "invalid --quiet-ms '%s'", optarg);
 			break;
-		case 'h':
-			printf("Usage: %s %s", sod_prog, usage);
-			printf("Sub-tests:");
-			for (size_t i = 0; i < NTESTS; i++)
-				printf(" %s", tests[i].name);
-			printf("\n");
-			exit(SOD_EXIT_OK);
 		default:
-			sod_usage_error(usage, "unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			sod_opt_subtests(c, usage, argv, &tests[0].name,
+					 sizeof(tests[0]), NTESTS);
 		}
 	}
-	if (optind != argc)
-		sod_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!dev_name)
-		sod_usage_error(usage, "--dev is required");
+	sod_opt_done(usage, argc, argv, dev_name);
 }
 
 int main(int argc, char **argv)
 {
-	struct ibv_port_attr pa;
 	char gs[INET6_ADDRSTRLEN];
 	int ec = SOD_EXIT_FAIL;
-	long t0 = now_ms();
+	long t0 = sod_now_ms();
 
 	sod_init(argv[0]);
+	sod_set_fail_handler(on_fail);
 	parse_args(argc, argv);
-	ctx = sod_open_device(dev_name, &ec);
+	ctx = sod_open_port(dev_name, IB_PORT, &gid_index, &my_gid, NULL, &ec);
 	if (!ctx)
 		return ec;
-	if (ibv_query_port(ctx, IB_PORT, &pa) || pa.state != IBV_PORT_ACTIVE) {
-		sod_err("port %d of %s is not ACTIVE", IB_PORT, dev_name);
-		return SOD_EXIT_USAGE;
-	}
-	if (gid_index < 0)
-		gid_index = sod_roce_v2_ipv4_gid(ctx, IB_PORT);
-	if (gid_index < 0) {
-		sod_err("%s has no RoCE v2 GID with an IPv4 address", dev_name);
-		return SOD_EXIT_USAGE;
-	}
-	if (ibv_query_gid(ctx, IB_PORT, gid_index, &my_gid) ||
-	    ibv_query_device(ctx, &dattr)) {
-		sod_err("ibv_query_gid/ibv_query_device: %s", strerror(errno));
+	if (ibv_query_device(ctx, &dattr)) {
+		sod_err("ibv_query_device: %s", strerror(errno));
 		return SOD_EXIT_FAIL;
 	}
 	pd = ibv_alloc_pd(ctx);
@@ -2121,7 +2040,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < NTESTS; i++) {
 		/* volatile: read after longjmp */
-		volatile long start = now_ms();
+		volatile long start = sod_now_ms();
 		const char *volatile what = NULL;
 		bool ok;
 
@@ -2136,7 +2055,7 @@ int main(int argc, char **argv)
 		drain_async();
 		if (ok) {
 			printf("%s: PASS %s: %s (%ld ms)\n", sod_prog, cur_test, what,
-			       now_ms() - start);
+			       sod_now_ms() - start);
 			n_pass++;
 		} else {
 			n_fail++;
@@ -2145,6 +2064,6 @@ int main(int argc, char **argv)
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	printf("%s: %d passed, %d failed in %ld ms\n", sod_prog, n_pass, n_fail,
-	       now_ms() - t0);
+	       sod_now_ms() - t0);
 	return n_fail ? SOD_EXIT_FAIL : SOD_EXIT_OK;
 }
