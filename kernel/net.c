@@ -100,20 +100,18 @@ static bool sod_addr_is_local(struct net *net, const struct in6_addr *addr,
 }
 
 /*
- * sod_route - the route for @av's addresses.  Process or softirq context.
- * Packets leave through @sdev's netdev, except towards another address of
- * this host (@local), which the stack would deliver over its loopback
- * device whichever netdev owns it (sod_pkt_xmit() hands those to the
- * receive path itself; the route still gives the hop limit).  As with rdma_rxe, a destination without a route
- * through that netdev is taken to be on its link (the IP layer's rule for
- * lookups with an output interface): the neighbour lookup, not this
- * function, then fails for unreachable hosts.
+ * sod_route - the route for @av's addresses, which are not this host's
+ * (sod_pkt_xmit() delivers those itself).  Process or softirq context.
+ * Packets leave through @sdev's netdev.  As with rdma_rxe, a destination
+ * without a route through that netdev is taken to be on its link (the IP
+ * layer's rule for lookups with an output interface): the neighbour
+ * lookup, not this function, then fails for unreachable hosts.
  */
 static struct dst_entry *sod_route(struct sod_dev *sdev, struct sod_net *sn,
-				   const struct sod_av *av, bool local)
+				   const struct sod_av *av)
 {
 	struct net *net = sdev->net;
-	int oif = local ? 0 : sdev->ndev->ifindex;
+	int oif = sdev->ndev->ifindex;
 
 	if (!av->ipv6) {
 		struct flowi4 fl4 = {
@@ -177,7 +175,9 @@ static void sod_push_ipv4(struct net *net, struct sk_buff *skb,
 	iph->tos = av->traffic_class;
 	iph->tot_len = htons(skb->len);
 	iph->frag_off = htons(IP_DF);
-	iph->ttl = av->hop_limit ?: ip4_dst_hoplimit(dst);
+	iph->ttl = av->hop_limit ?:
+		   (dst ? ip4_dst_hoplimit(dst) :
+			  READ_ONCE(net->ipv4.sysctl_ip_default_ttl));
 	iph->protocol = IPPROTO_UDP;
 	iph->check = 0;
 	iph->saddr = av->saddr.s6_addr32[3];
@@ -186,8 +186,8 @@ static void sod_push_ipv4(struct net *net, struct sk_buff *skb,
 	ip_select_ident(net, skb, NULL);
 }
 
-static void sod_push_ipv6(struct sk_buff *skb, const struct sod_av *av,
-			  struct dst_entry *dst)
+static void sod_push_ipv6(struct net *net, struct sk_buff *skb,
+			  const struct sod_av *av, struct dst_entry *dst)
 {
 	struct ipv6hdr *ip6h;
 
@@ -197,7 +197,9 @@ static void sod_push_ipv6(struct sk_buff *skb, const struct sod_av *av,
 	ip6_flow_hdr(ip6h, av->traffic_class, htonl(av->flow_label));
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_UDP;
-	ip6h->hop_limit = av->hop_limit ?: ip6_dst_hoplimit(dst);
+	ip6h->hop_limit = av->hop_limit ?:
+			  (dst ? ip6_dst_hoplimit(dst) :
+				 READ_ONCE(net->ipv6.devconf_all->hop_limit));
 	ip6h->saddr = av->saddr;
 	ip6h->daddr = av->daddr;
 }
@@ -219,7 +221,8 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * device, or another softodp device of the namespace) is not sent through
  * the IP stack and the loopback netdev, but handed straight to the receive
  * path (sod_rx()) as if it had come in over the loopback device, with the
- * same headers.  Its ICRC is neither computed nor checked: the bytes never
+ * same headers (no route: the hop limit, unless the AV sets one, is the
+ * namespace's default).  Its ICRC is neither computed nor checked: the bytes never
  * leave this host's memory.  The receiving QP is added to @run (the list
  * of the thread running this pass, or NULL), so that the same thread runs
  * its pass next instead of waking its work item.  Counts
@@ -249,9 +252,10 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 		goto drop;
 	}
 
+	/* A local packet needs no route: the defaults give its hop limit. */
 	local = sod_addr_is_local(net, &av->daddr, av->ipv6);
-	dst = sod_route(sdev, sn, av, local);
-	if (!dst) {
+	dst = local ? NULL : sod_route(sdev, sn, av);
+	if (!local && !dst) {
 		sod_dbg(sdev, "no route to %pI6c\n", &av->daddr);
 		err = -EHOSTUNREACH;
 		goto drop;
@@ -268,11 +272,10 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 	} else {
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 		skb->protocol = htons(ETH_P_IPV6);
-		sod_push_ipv6(skb, av, dst);
+		sod_push_ipv6(net, skb, av, dst);
 	}
 
 	if (local) {
-		dst_release(dst);
 		/* What the IP layer would have filled in on the way out. */
 		if (!av->ipv6)
 			ip_send_check(ip_hdr(skb));

@@ -689,8 +689,37 @@ static void server_prep(const struct test *t)
 	}
 }
 
+/* Is the GID an IPv4-mapped IPv6 address (::ffff:a.b.c.d)? */
+static bool gid_is_v4(const union ibv_gid *gid)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(gid->raw, prefix, sizeof(prefix));
+}
+
+/* An IPv6 GRH: the IPv6 header itself (version, next header, payload
+ * length = UDP + BTH + DETH [+ ImmDt] + padded payload + ICRC, the GIDs). */
+static void check_grh6(const uint8_t *g, unsigned int udp_len, const char *what)
+{
+	unsigned int got_len = (unsigned int)g[4] << 8 | g[5];
+
+	if (g[0] >> 4 != 6)
+		sod_fail("%s: GRH byte 0 (IPv6 version): expected 6 got %u", what, g[0] >> 4);
+	if (g[6] != 17)
+		sod_fail("%s: GRH byte 6 (IPv6 next header): expected 17 (UDP) got %u",
+			 what, g[6]);
+	if (got_len != udp_len)
+		sod_fail("%s: GRH bytes 4..5 (IPv6 payload length): expected %u got %u",
+			 what, udp_len, got_len);
+	if (memcmp(g + 8, peer.gid.raw, 16))
+		sod_fail("%s: GRH bytes 8..23 (IPv6 source): not the peer's GID", what);
+	if (memcmp(g + 24, my_gid.raw, 16))
+		sod_fail("%s: GRH bytes 24..39 (IPv6 destination): not our GID", what);
+}
+
 /* The 40 GRH bytes g of a UD receive of size bytes (with_imm: carrying
- * an ImmDt) that came from the peer to us: the IPv4 header in 20..39. */
+ * an ImmDt) that came from the peer to us: the IPv4 header in 20..39, or
+ * the IPv6 header over an IPv6 GID. */
 static void check_grh(const uint8_t *g, long size, bool with_imm, const char *what)
 {
 	int imm = with_imm ? 4 : 0;
@@ -698,6 +727,11 @@ static void check_grh(const uint8_t *g, long size, bool with_imm, const char *wh
 	unsigned int tot = (unsigned int)(20 + 8 + 12 + 8 + imm +
 					  (size + 3) / 4 * 4 + 4);
 	unsigned int got_tot = (unsigned int)g[22] << 8 | g[23];
+
+	if (!gid_is_v4(&my_gid)) {
+		check_grh6(g, tot - 20, what);
+		return;
+	}
 
 	if (g[20] != 0x45)
 		sod_fail("%s: GRH byte 20 (IPv4 version/IHL): expected 0x45 got 0x%02x",

@@ -33,15 +33,20 @@ dev_tx() {
 # FIRST (client|server) with SIGKILL, then the other.
 kill_mid() {
 	local first=$1 port=$((19000 + RANDOM % 1000)) srv cli t0
-	"$P" --dev softodp0 --server --port "$port" >/dev/null 2>&1 &
+	"$P" --dev softodp0 --server --port "$port" >"$SOFTODP_OUT/kill-$first-server.log" 2>&1 &
 	srv=$!
 	wait_for 30 eval "grep -qi ':$(printf %04X "$port") ' /proc/net/tcp" || return 1
 	t0=$(dev_tx)
 	"$P" --dev softodp0 --client 127.0.0.1 --port "$port" --ops write,read,send \
-		--sizes "$SIZE" --iters 100000 >/dev/null 2>&1 &
+		--sizes "$SIZE" --iters 100000 >"$SOFTODP_OUT/kill-$first-client.log" 2>&1 &
 	cli=$!
 	# Moving: the device sent a few thousand packets.
-	wait_for 120 eval '[ $(( $(dev_tx) - t0 )) -gt $MOVING ]' || { kill -9 $cli $srv; return 1; }
+	wait_for 120 eval '[ $(( $(dev_tx) - t0 )) -gt $MOVING ]' || {
+		kill -9 $cli $srv
+		echo "sent $(( $(dev_tx) - t0 )) packets; client, server:"
+		tail -n 5 "$SOFTODP_OUT/kill-$first-client.log" "$SOFTODP_OUT/kill-$first-server.log"
+		return 1
+	}
 	if [ "$first" = client ]; then
 		kill -9 "$cli"; wait "$cli"; kill -9 "$srv"; wait "$srv"
 	else
