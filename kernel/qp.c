@@ -330,15 +330,15 @@ static void sod_qp_process(struct sod_qp *qp);
  * and in sod_qp_unlock()), so no request is lost and the caller never
  * waits.  A pass wanted again afterwards (more work than one pass's
  * budget, a post meanwhile) goes back on @run, or to the work item once
- * *@passes reached SOD_RUN_PASSES.  Process context, may sleep; no QP
- * mutex held.
+ * *@passes reached SOD_RUN_PASSES.  Returns whether this thread ran the
+ * pass.  Process context, may sleep; no QP mutex held.
  */
-static void sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
+static bool sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
 			   unsigned int *passes, bool wait)
 {
 	if (*passes >= SOD_RUN_PASSES) {
 		sod_qp_kick(qp);
-		return;
+		return false;
 	}
 	sod_qp_want(qp);
 	/* The bit, then the lock: pairs with the holder's unlock, then test. */
@@ -346,7 +346,7 @@ static void sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
 	if (wait)
 		mutex_lock(&qp->mutex);
 	else if (!mutex_trylock(&qp->mutex))
-		return;
+		return false;
 	clear_bit(SOD_QP_EV_PASS, &qp->events);
 	/* Clear before the pass reads the rings and rxq. */
 	smp_mb__after_atomic();
@@ -360,6 +360,7 @@ static void sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
 	if (test_bit(SOD_QP_EV_PASS, &qp->events) &&
 	    (*passes >= SOD_RUN_PASSES || !sod_run_add(run, qp)))
 		sod_qp_kick(qp);
+	return true;
 }
 
 /*
@@ -391,9 +392,9 @@ static void sod_qp_run(struct sod_qp *qp, bool wait)
 		run.n--;
 		for (i = 0; i < run.n; i++)
 			run.qp[i] = run.qp[i + 1];
-		if (q != qp)
+		if (sod_qp_run_one(q, &run, &passes,
+				   wait && q == qp && !passes) && q != qp)
 			sod_stat_inc(q->sdev, SOD_STAT_RUN_PASSES);
-		sod_qp_run_one(q, &run, &passes, wait && q == qp && !passes);
 		sod_qp_put(q);
 	}
 }
