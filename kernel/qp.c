@@ -117,7 +117,8 @@ static void sod_qp_set_state(struct sod_qp *qp, enum ib_qp_state state)
 
 /*
  * sod_qp_error - move @qp to ERR: everything outstanding is flushed by the
- * work item.  Worker or modify_qp context, qp->mutex held.
+ * next pass (sod_qp_want(): the holder of qp->mutex sees to it).  A pass
+ * or modify_qp, qp->mutex held.
  */
 void sod_qp_error(struct sod_qp *qp)
 {

@@ -16,8 +16,9 @@
 /* Packets handled / sent per pass of the work item before it yields. */
 #define SOD_WORK_BUDGET		64
 /*
- * Passes over other QPs that one thread runs after its own (sod_qp_run():
- * local delivery) before it leaves the rest to their work items.
+ * Passes one sod_qp_run() call runs in all (its own QP's, again when more
+ * work came, and those of the QPs its packets were delivered to locally)
+ * before it leaves the rest to their work items.
  */
 #define SOD_RUN_PASSES		16
 
