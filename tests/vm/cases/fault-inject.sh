@@ -60,6 +60,46 @@ t_check "newlink: allocations fail in turn (first 24, then every 500th)" \
 		>"$SOFTODP_OUT/failnth-newlink.log" 2>&1 || { tail -n 30 "$SOFTODP_OUT/failnth-newlink.log"; false; }'
 grep -h '^sod_failnth: ' "$SOFTODP_OUT/failnth-newlink.log"
 
+# A leak of the core, not of softodp: when an allocation inside
+# uverbs_alloc_api() (ib_uverbs_add_one, during registration) fails,
+# radix_tree_insert() has already linked the tree nodes it made on the way
+# down and leaves them, empty, in uapi->radix; uverbs_destroy_api() then
+# deletes only the entries, so those nodes leak.  The sampled sweep lands
+# on such an allocation in some runs and not in others (the number of
+# allocations before it varies), which kmemleak reported in one CI run.
+# So the sweep's leaks are checked here: every object allocated under
+# uverbs_alloc_api is that core bug (softodp defines no uapi of its own)
+# and is reported as a note, then forgotten; any other leak fails.
+# kmemleak reports an object once it is 5 s old and unchanged over two
+# scans, hence the wait and the two scans; its own periodic scan is off,
+# so that nothing is reported between the reading and the "clear".
+newlink_leaks() {
+	local kml=/sys/kernel/debug/kmemleak rep known other
+
+	[ -w $kml ] || return 0
+	echo scan=off >$kml
+	sleep 6
+	echo scan >$kml
+	echo scan >$kml
+	rep=$(cat $kml)
+	[ -n "$rep" ] || return 0
+	# One line per leaked object, its backtrace joined onto it.
+	known=$(awk '/^unreferenced object/ { if (o != "") print o; o = "" }
+		{ o = o " " $0 } END { if (o != "") print o }' <<<"$rep")
+	other=$(grep -v 'uverbs_alloc_api' <<<"$known")
+	known=$(grep -c 'uverbs_alloc_api' <<<"$known")
+	if [ -n "$other" ]; then
+		echo "$rep"
+		head -n 200 <<<"$rep" | while IFS= read -r l; do
+			echo "<3>newlink_leaks: $l" >/dev/kmsg
+		done
+		return 1
+	fi
+	echo "note: $known object(s) leaked by the core's uverbs_alloc_api error path (radix tree nodes; not softodp's)"
+	echo clear >$kml
+}
+t_check "newlink: nothing leaked but the core's known uverbs_alloc_api leak" newlink_leaks
+
 t_check "link add softodp0" rdma link add softodp0 type softodp netdev eth0 || exit 1
 
 # sweep OP: sod_failnth --op OP on softodp0; its whole output goes to
