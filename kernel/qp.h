@@ -13,6 +13,14 @@
 #define SOD_MAX_UNACKED		128
 /* Request AckReq on every packet whose PSN has these low bits set. */
 #define SOD_ACKREQ_MASK		15
+/*
+ * The responder acknowledges at the latest after this many request
+ * packets, even in the middle of a pass or a message: a pass of
+ * SOD_WORK_BUDGET packets can outlast the requester's ACK timeout on a
+ * slow (debug) kernel, and an ACK held to its end would cost the
+ * requester its retries (docs/datapath.md, "ACK coalescing").
+ */
+#define SOD_ACK_COALESCE	16
 /* Packets handled / sent per pass of the work item before it yields. */
 #define SOD_WORK_BUDGET		64
 /*

@@ -55,6 +55,28 @@ void sod_req_arm_timer(struct sod_qp *qp)
 	}
 }
 
+/*
+ * sod_req_sent_restart - this pass sent request packets: the ACK timeout
+ * of what is outstanding counts from now, the end of the pass.  A pass
+ * sends up to SOD_WORK_BUDGET packets, which on the debug kernel took
+ * 50-660 ms (TCG, three VMs on two cores), and the responder cannot
+ * answer packets before they exist; in loopback it even runs after this
+ * pass, in the same thread.  Counting from the first packet made the
+ * timer fire while the requester was still sending, and each such
+ * timeout spent a retry and sent the window again.  A lost packet is so
+ * detected at most one pass's duration later.  A timer that has already
+ * fired finds the new deadline in sod_comp_timers() and waits on.
+ * Worker context, qp->mutex held.
+ */
+static void sod_req_sent_restart(struct sod_qp *qp)
+{
+	if (!qp->attr.timeout || sod_qp_is_ud(qp) || qp->req.rnr_wait ||
+	    !sod_req_outstanding(qp))
+		return;
+	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
+	mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+}
+
 /* Are there WQEs sent but not completed? */
 bool sod_req_outstanding(struct sod_qp *qp)
 {
@@ -479,6 +501,8 @@ void sod_req_process(struct sod_qp *qp)
 		qp->req.cur++;
 	}
 	sod_req_complete(qp);
+	if (budget < SOD_WORK_BUDGET)
+		sod_req_sent_restart(qp);
 
 	if (qp->attr.sq_draining && qp->state == IB_QPS_SQD &&
 	    !sod_req_outstanding(qp)) {

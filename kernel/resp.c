@@ -29,6 +29,7 @@ void sod_resp_reset(struct sod_qp *qp)
 		memset(qp->resp.rd, 0, SOD_MAX_RD_ATOMIC * sizeof(*qp->resp.rd));
 	qp->resp.rd_next = 0;
 	qp->resp.ack_pending = false;
+	qp->resp.unacked = 0;
 }
 
 /* Send an ACK (syndrome @syn) or NAK for @psn, with the current MSN. */
@@ -48,6 +49,7 @@ static void sod_resp_send_aeth(struct sod_qp *qp, u8 syn, u32 psn)
 	aeth->smsn = cpu_to_be32((u32)syn << 24 |
 				 (qp->resp.msn & SOD_MSN_MASK));
 	sod_pkt_send(qp, &qp->attr.av, skb);
+	qp->resp.unacked = 0;
 }
 
 /* sod_resp_send_pending_ack - send the coalesced ACK, if one is due. */
@@ -64,6 +66,24 @@ static void sod_resp_ack_later(struct sod_qp *qp, u32 psn)
 {
 	qp->resp.ack_pending = true;
 	qp->resp.ack_psn = psn;
+}
+
+/*
+ * sod_resp_executed - request packet @pkt was executed (epsn is past it):
+ * acknowledge it with the next ones of this pass if the requester asked
+ * (AckReq) or the message ended, and in any case once SOD_ACK_COALESCE
+ * packets went unacknowledged (an ACK inside a message is a legal
+ * coalesced ACK: it covers every PSN up to @pkt's).
+ */
+static void sod_resp_executed(struct sod_qp *qp, struct sod_pkt *pkt,
+			      bool last)
+{
+	if (++qp->resp.unacked >= SOD_ACK_COALESCE) {
+		sod_resp_ack_later(qp, pkt->psn);
+		sod_resp_send_pending_ack(qp);
+	} else if (pkt->ackreq || last) {
+		sod_resp_ack_later(qp, pkt->psn);
+	}
 }
 
 /* NAK @psn with @code (enum sod_nak_code), counted by code. */
@@ -246,8 +266,7 @@ static void sod_resp_send(struct sod_qp *qp, struct sod_pkt *pkt)
 		}
 		sod_resp_complete(qp, &cqe, pkt->se);
 	}
-	if (pkt->ackreq || (pkt->flags & SOD_F_LAST))
-		sod_resp_ack_later(qp, pkt->psn);
+	sod_resp_executed(qp, pkt, pkt->flags & SOD_F_LAST);
 }
 
 /* Look up and check an rkey for @len bytes at @va with @access. */
@@ -356,8 +375,7 @@ static void sod_resp_write(struct sod_qp *qp, struct sod_pkt *pkt)
 			sod_resp_complete(qp, &cqe, pkt->se);
 		}
 	}
-	if (pkt->ackreq || last)
-		sod_resp_ack_later(qp, pkt->psn);
+	sod_resp_executed(qp, pkt, last);
 }
 
 /*

@@ -595,6 +595,7 @@ struct sod_qp {
 		u32 rd_msn;		/* MSN that the last response carries */
 		bool ack_pending;
 		u32 ack_psn;
+		u32 unacked;	/* requests executed since the last ACK/NAK */
 	} resp;
 };
 

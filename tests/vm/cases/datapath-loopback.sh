@@ -34,6 +34,8 @@ traffic() {
 	rc=$?
 	wait "$srv" || rc=1
 	cat "$SOFTODP_OUT/$name-server.log"
+	# The device's counters tell a lost packet from a stalled QP.
+	[ $rc -eq 0 ] || rdma statistic show link softodp0/1
 	return $rc
 }
 

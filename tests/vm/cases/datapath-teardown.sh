@@ -17,12 +17,13 @@ set -u
 . "$(dirname "$0")/_softodp.sh"
 
 P=$SOD_PROGS/sod_traffic
-# The debug kernel (KASAN) runs this 5-10x slower: smaller transfers there,
-# and a 1 s ACK timeout (8 x 67 ms without an ACK ran out twice in full
-# debug-tier runs, both in this check, before the kill; see the stop-12
-# note: never reproduced alone or with one other debug VM).
+# The debug kernel (KASAN) runs this 5-10x slower: smaller transfers there.
+# (The ACK timeout is the default 67 ms on both kernels: twice in full
+# debug-tier runs it ran out here, before the kill, until the responder
+# acknowledged every 16 packets and the requester's timer counted from the
+# end of its sending pass; docs/datapath.md, "ACK coalescing".)
 SIZE=1048577 MOVING=3000 QPT=14
-case $KVER in *-softodp-dbg) SIZE=65536 MOVING=600 QPT=18 ;; esac
+case $KVER in *-softodp-dbg) SIZE=65536 MOVING=600 ;; esac
 t_check "insmod softodp" sod_load || exit 1
 t_check "link add" rdma link add softodp0 type softodp netdev eth0 || exit 1
 
