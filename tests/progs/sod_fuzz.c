@@ -73,7 +73,7 @@
 #define FAKE_QPN	0x1000
 #define FAKE_GENS	0x1000
 #define PAGE		4096U
-#define W_LEN		(4 * PAGE)
+#define W_LEN		(8 * PAGE)	/* >= PAGE + 16 MTUs + 8 (ACK bound) */
 #define R_LEN		(4 * PAGE)
 #define RB_LEN		(NRC * RQ_DEPTH * RC_SLOT + UD_DEPTH * UD_SLOT)
 #define E_LEN		PAGE		/* MR of the second device */
@@ -1483,6 +1483,38 @@ static void directed(void)
 
 		check(ok && delta(CT_DUP) == 1, "duplicate_request +%" PRIu64,
 		      delta(CT_DUP));
+	}
+	/*
+	 * A 17-packet WRITE with AckReq only on its LAST: the responder may
+	 * coalesce ACKs but must not hold one back for more than 16 executed
+	 * packets, also inside a message (SOD_ACK_COALESCE; docs/datapath.md,
+	 * "ACK coalescing"): exactly one ACK, for the 16th packet, comes
+	 * before the LAST is sent.  (The previous case ended with an ACK, so
+	 * the responder's count starts at 0.  From W's second page on: the
+	 * atomics below expect zeros at w + 64.)
+	 */
+	{
+		uint32_t e0 = s.q[i].epsn, last = (e0 + 15) & 0xffffff, k;
+		unsigned long n0 = s.q[i].nresp;
+		bool got;
+
+		for (k = 0; k < 16; k++) {
+			pkt_build(&p, k ? 0x07 : 0x06, qpn_of(i),
+				  (e0 + k) & 0xffffff, mtu, false);
+			if (!k)
+				set_reth(&p, w + PAGE, s.pa.w_rkey,
+					 16 * mtu + 8);
+			pkt_send(&p);
+		}
+		got = wait_resp(i, n0, 0x11, last);
+		check(got && s.q[i].last_op == 0x11 && s.q[i].last_syn < 0x20 &&
+		      s.q[i].last_psn == last && s.q[i].nresp == n0 + 1,
+		      "16 packets of a WRITE without AckReq: one ACK, for psn %#x (got %s op %#x syndrome %#x psn %#x, %lu responses)",
+		      last, got ? "a response" : "nothing", s.q[i].last_op,
+		      s.q[i].last_syn, s.q[i].last_psn, s.q[i].nresp - n0);
+		pkt_build(&p, 0x08, qpn_of(i), (e0 + 16) & 0xffffff, 8, true);
+		dt_resp("the WRITE's LAST, with AckReq", i, &p, 0x11,
+			(e0 + 16) & 0xffffff);
 	}
 	get_ctrs(c0);
 	pkt_build(&p, 0x04, qpn_of(i), (s.q[i].epsn + 5) & 0xffffff, 16, true);
