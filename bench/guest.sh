@@ -9,6 +9,16 @@
 #                                (default 16 MiB: 4 KiB x 1000, 64 KiB x 256,
 #                                1 MiB x 20)
 #   sod.bench.iters=N            -n of the latency tests (default 200)
+#   sod.bench.trace=S            diagnostics: S seconds into each point,
+#                                record 0.3 s of ftrace (scheduler, work
+#                                queue, IRQ/softirq, system call and
+#                                net_dev_xmit events) into
+#                                $SOFTODP_OUT/PROG-SIZE.trace.txt, with the
+#                                CPUs of the perftest threads and the
+#                                virtio interrupt counts; summarise it with
+#                                bench/trace-report.py (docs/performance.md,
+#                                "Two-VM 8-byte latency").  Distorts the
+#                                figures of that point.
 # (-n, not -D: under TCG a -D 2 window can end before the first 1 MiB
 # message completes, and perftest then prints 0 MB/s.)
 # One VM: loopback (server and client on one device, control over
@@ -31,11 +41,13 @@ points+=",send_bw:4096,send_bw:65536,send_bw:1048576"
 points+=",write_lat:8,write_lat:4096,send_lat:8,send_lat:4096"
 bytes=$((16 << 20))
 iters=200
+trace=
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.bench.points=*) points=${a#*=} ;;
 	sod.bench.bytes=*) bytes=${a#*=} ;;
 	sod.bench.iters=*) iters=${a#*=} ;;
+	sod.bench.trace=*) trace=${a#*=} ;;
 	esac
 done
 if [ "$SOFTODP_NVMS" = 1 ]; then topo=loopback; else topo=two-vm; fi
@@ -53,6 +65,32 @@ result() {
 	*_bw) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $4, "MB/s"; exit }' "$3" ;;
 	*_lat) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $5, "usec"; exit }' "$3" ;;
 	esac
+}
+
+# trace_window DELAY PREFIX: after DELAY seconds, 0.3 s of ftrace into
+# PREFIX.trace.txt (sod.bench.trace).
+trace_window() {
+	local t=/sys/kernel/tracing e
+	mountpoint -q $t || mount -t tracefs nodev $t || return
+	echo 0 >$t/tracing_on
+	echo 8000 >$t/buffer_size_kb
+	echo >$t/trace
+	for e in sched/sched_wakeup sched/sched_switch workqueue/workqueue_queue_work \
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end \
+		irq/softirq_entry irq/irq_handler_entry raw_syscalls/sys_enter \
+		raw_syscalls/sys_exit net/net_dev_start_xmit net/net_dev_xmit; do
+		echo 1 >$t/events/$e/enable
+	done
+	sleep "$1"
+	echo 1 >$t/tracing_on
+	sleep 0.3
+	echo 0 >$t/tracing_on
+	{
+		ps -eLo pid,psr,comm | grep ' ib_'
+		grep virtio /proc/interrupts
+		cat $t/trace
+	} >"$2.trace.txt"
+	echo >$t/trace
 }
 
 port=18800
@@ -78,6 +116,7 @@ for p in "${plist[@]}"; do
 	slog=$SOFTODP_OUT/$name.server.log
 	src=0 crc=0
 	t0=${EPOCHREALTIME/./}
+	[ -z "$trace" ] || trace_window "$trace" "$SOFTODP_OUT/$name" &
 	if [ "$topo" = loopback ]; then
 		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
 		spid=$!
