@@ -69,36 +69,9 @@ grep -h '^sod_failnth: ' "$SOFTODP_OUT/failnth-newlink.log"
 # allocations before it varies), which kmemleak reported in one CI run.
 # So the sweep's leaks are checked here: every object allocated under
 # uverbs_alloc_api is that core bug (softodp defines no uapi of its own)
-# and is reported as a note, then forgotten; any other leak fails.
-# kmemleak reports an object once it is 5 s old and unchanged over two
-# scans, hence the wait and the two scans; its own periodic scan is off,
-# so that nothing is reported between the reading and the "clear".
-newlink_leaks() {
-	local kml=/sys/kernel/debug/kmemleak rep known other
-
-	[ -w $kml ] || return 0
-	echo scan=off >$kml
-	sleep 6
-	echo scan >$kml
-	echo scan >$kml
-	rep=$(cat $kml)
-	[ -n "$rep" ] || return 0
-	# One line per leaked object, its backtrace joined onto it.
-	known=$(awk '/^unreferenced object/ { if (o != "") print o; o = "" }
-		{ o = o " " $0 } END { if (o != "") print o }' <<<"$rep")
-	other=$(grep -v 'uverbs_alloc_api' <<<"$known")
-	known=$(grep -c 'uverbs_alloc_api' <<<"$known")
-	if [ -n "$other" ]; then
-		echo "$rep"
-		head -n 200 <<<"$rep" | while IFS= read -r l; do
-			echo "<3>newlink_leaks: $l" >/dev/kmsg
-		done
-		return 1
-	fi
-	echo "note: $known object(s) leaked by the core's uverbs_alloc_api error path (radix tree nodes; not softodp's)"
-	echo clear >$kml
-}
-t_check "newlink: nothing leaked but the core's known uverbs_alloc_api leak" newlink_leaks
+# and is counted, then forgotten; any other leak fails.
+t_check "newlink: nothing leaked but the core's known uverbs_alloc_api leak" \
+	kmemleak_check uverbs_alloc_api
 
 t_check "link add softodp0" rdma link add softodp0 type softodp netdev eth0 || exit 1
 
