@@ -19,6 +19,12 @@
 #                                bench/trace-report.py (docs/performance.md,
 #                                "Two-VM 8-byte latency").  Distorts the
 #                                figures of that point.
+#   sod.bench.perf=S             diagnostics: S seconds into each point,
+#                                profile all CPUs for 2 s (perf record -a,
+#                                cpu-clock: there is no PMU under TCG) and
+#                                write the flat profile by symbol into
+#                                $SOFTODP_OUT/PROG-SIZE.perf.txt.  Costs
+#                                the profiled point some speed.
 # (-n, not -D: under TCG a -D 2 window can end before the first 1 MiB
 # message completes, and perftest then prints 0 MB/s.)
 # One VM: loopback (server and client on one device, control over
@@ -42,12 +48,14 @@ points+=",write_lat:8,write_lat:4096,send_lat:8,send_lat:4096"
 bytes=$((16 << 20))
 iters=200
 trace=
+perfd=
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.bench.points=*) points=${a#*=} ;;
 	sod.bench.bytes=*) bytes=${a#*=} ;;
 	sod.bench.iters=*) iters=${a#*=} ;;
 	sod.bench.trace=*) trace=${a#*=} ;;
+	sod.bench.perf=*) perfd=${a#*=} ;;
 	esac
 done
 if [ "$SOFTODP_NVMS" = 1 ]; then topo=loopback; else topo=two-vm; fi
@@ -65,6 +73,38 @@ result() {
 	*_bw) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $4, "MB/s"; exit }' "$3" ;;
 	*_lat) awk '/#bytes/ { h = 1; next } h && /^ *[0-9]+ +[0-9]+ / { print $5, "usec"; exit }' "$3" ;;
 	esac
+}
+
+# counters: "name value" lines of the device's port counters (both softodp
+# and rxe export them in sysfs).
+counters() {
+	local f
+	for f in /sys/class/infiniband/"$TDEV"/ports/1/hw_counters/*; do
+		[ -r "$f" ] && echo "${f##*/} $(cat "$f")"
+	done 2>/dev/null | sort
+}
+
+# counter_delta PREFIX: the counters that moved since PREFIX.counters0,
+# into PREFIX.counters.txt and, on one line, the log.
+counter_delta() {
+	counters | join "$1.counters0" - | awk '$3 != $2 { print $1, $3 - $2 }' >"$1.counters.txt"
+	rm -f "$1.counters0"
+	echo "bench: ${1##*/} counters: $(tr '\n' ' ' <"$1.counters.txt")"
+}
+
+# perf_window DELAY PREFIX: after DELAY seconds, 2 s of perf record -a;
+# the flat profile goes to PREFIX.perf.txt (sod.bench.perf).
+perf_window() {
+	sleep "$1"
+	perf record -q -a -F 2000 -o "$2.perf.data" -- sleep 2 >/dev/null 2>&1 || return
+	{
+		perf report -i "$2.perf.data" --no-children --sort comm,cpu --stdio 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 12
+		echo
+		perf report -i "$2.perf.data" --no-children --sort sym --stdio 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 60
+	} >"$2.perf.txt"
+	rm -f "$2.perf.data"
 }
 
 # trace_window DELAY PREFIX: after DELAY seconds, 0.3 s of ftrace into
@@ -115,8 +155,11 @@ for p in "${plist[@]}"; do
 	log=$SOFTODP_OUT/$name.client.log
 	slog=$SOFTODP_OUT/$name.server.log
 	src=0 crc=0
+	counters >"$SOFTODP_OUT/$name.counters0"
 	t0=${EPOCHREALTIME/./}
 	[ -z "$trace" ] || trace_window "$trace" "$SOFTODP_OUT/$name" &
+	ppid=
+	[ -z "$perfd" ] || { perf_window "$perfd" "$SOFTODP_OUT/$name" & ppid=$!; }
 	if [ "$topo" = loopback ]; then
 		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
 		spid=$!
@@ -133,6 +176,8 @@ for p in "${plist[@]}"; do
 		cp "$slog" "$SOFTODP_SHARED/$name.server.log"
 		barrier "$name-done" 200
 		[ "$src" = 0 ] || { echo "bench: $name server exit $src"; tail -n 8 "$slog"; }
+		[ -z "$ppid" ] || wait "$ppid"
+		counter_delta "$SOFTODP_OUT/$name"
 		continue
 	else
 		barrier "$name" 120
@@ -142,6 +187,8 @@ for p in "${plist[@]}"; do
 		cp "$SOFTODP_SHARED/$name.server.log" "$slog" 2>/dev/null
 	fi
 	t1=${EPOCHREALTIME/./}
+	[ -z "$ppid" ] || wait "$ppid"
+	counter_delta "$SOFTODP_OUT/$name"
 	read -r value unit < <(result "$prog" "$size" "$log")
 	note=""
 	if [ "$crc" = 0 ] && [ "$src" = 0 ] && [ -n "${value:-}" ] &&

@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--no-build] [--outdir DIR] [--smp N] [--devs "softodp rxe"]
 #                [--topos "loopback two-vm"] [--points LIST] [--bytes N]
-#                [--iters N] [--kver KVER]
+#                [--iters N] [--kver KVER] [--guest-args "sod.bench.perf=3 ..."]
 #   bench/run.sh --report DIR     print the table of an earlier run again
 #
 # For each device kind and topology, one run-vm.sh run (rxe and softodp
@@ -19,12 +19,14 @@
 # it and latency measures the scheduler tick (docs/performance.md).
 # BUILD (default <repo>/build) is the build tree; VM output goes to
 # --outdir (default $BUILD/bench/<dev>-<topo>).  Guest side: bench/guest.sh.
+# --guest-args adds words to the guests' kernel command line: the
+# diagnostics sod.bench.trace=S and sod.bench.perf=S (bench/guest.sh).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
 export BUILD=${BUILD:-$src/build}
 
-build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver=''
+build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver='' gargs=''
 report=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--report) report=${2:?}; shift 2 ;;
 	--iters) iters=${2:?}; shift 2 ;;
 	--kver) kver=${2:?}; shift 2 ;;
+	--guest-args) gargs=${2:?}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) sod_die "unknown argument: $1 (see --help)" ;;
 	esac
@@ -71,7 +74,7 @@ for topo in $topos; do
 	for dev in $devs; do
 		case $dev in softodp | rxe) ;; *) sod_die "unknown device $dev (softodp, rxe)" ;; esac
 		run=$outdir/$dev-$topo
-		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${points:+ sod.bench.points=$points}"
+		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${points:+ sod.bench.points=$points}${gargs:+ $gargs}"
 		echo "bench: $dev $topo ($nvms VM(s)) -> $run"
 		t0=$SECONDS
 		rc=0

@@ -46,11 +46,22 @@ static struct sod_swqe *sod_comp_head(struct sod_qp *qp)
 	return NULL;
 }
 
+/* A request packet was lost (sequence NAK, timeout): halve the window. */
+static void sod_comp_cwnd_cut(struct sod_qp *qp)
+{
+	sod_cwnd_loss(&qp->req.cwnd);
+	sod_stat_inc(qp->sdev, SOD_STAT_CWND_CUTS);
+}
+
 /* Something acknowledged new PSNs: the retry budgets start over. */
 static void sod_comp_progress(struct sod_qp *qp, u32 psn)
 {
-	if (sod_psn_diff(psn, qp->req.last_psn_acked) > 0)
+	s32 n = sod_psn_diff(psn, qp->req.last_psn_acked);
+
+	if (n > 0) {
+		sod_cwnd_acked(&qp->req.cwnd, n);
 		qp->req.last_psn_acked = psn;
+	}
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
 	qp->req.gap_rewound = false;
@@ -258,6 +269,7 @@ static void sod_comp_nak(struct sod_qp *qp, struct sk_buff *skb, u8 syn)
 	switch (syn & SOD_AETH_VALUE_MASK) {
 	case SOD_NAK_PSN_SEQ_ERR:
 		sod_stat_inc(qp->sdev, SOD_STAT_SEQ_ERR);
+		sod_comp_cwnd_cut(qp);
 		sod_req_rewind(qp, psn);
 		break;
 	case SOD_NAK_INVALID_REQ:
@@ -363,6 +375,7 @@ void sod_comp_timers(struct sod_qp *qp)
 	sod_dbg(qp->sdev, "qp %u: timeout, resend from psn %#x (%u retries left)\n",
 		qp->qpn, sod_psn_add(qp->req.last_psn_acked, 1),
 		qp->req.retry_left);
+	sod_comp_cwnd_cut(qp);
 	sod_req_rewind(qp, sod_psn_add(qp->req.last_psn_acked, 1));
 	sod_req_arm_timer(qp);
 }

@@ -222,6 +222,7 @@ static const struct rdma_stat_desc sod_stat_descs[SOD_NUM_STATS] = {
 	[SOD_STAT_NAK_SEQ_ERR] = { .name = "nak_sent_seq_err" },
 	[SOD_STAT_TX_LOCAL] = { .name = "sent_pkts_local" },
 	[SOD_STAT_RUN_PASSES] = { .name = "local_passes" },
+	[SOD_STAT_CWND_CUTS] = { .name = "cwnd_cuts" },
 };
 
 /*

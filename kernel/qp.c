@@ -805,6 +805,7 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		qp->req.psn = qp->attr.sq_psn;
 		qp->req.last_psn_acked = sod_psn_add(qp->attr.sq_psn,
 						     SOD_PSN_MASK);
+		sod_cwnd_init(&qp->req.cwnd);
 	}
 	if (mask & IB_QP_RQ_PSN) {
 		qp->attr.rq_psn = attr->rq_psn & SOD_PSN_MASK;

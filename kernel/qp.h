@@ -9,8 +9,6 @@
 
 #include "softodp.h"
 
-/* At most this many PSNs may be outstanding (sent, not acknowledged). */
-#define SOD_MAX_UNACKED		128
 /* Request AckReq on every packet whose PSN has these low bits set. */
 #define SOD_ACKREQ_MASK		15
 /*

@@ -90,6 +90,7 @@ void sod_req_reset(struct sod_qp *qp)
 	qp->req.cur = qp->sq.index;
 	qp->req.psn = qp->attr.sq_psn;
 	qp->req.last_psn_acked = sod_psn_add(qp->attr.sq_psn, SOD_PSN_MASK);
+	sod_cwnd_init(&qp->req.cwnd);
 	qp->req.rd_atomic = 0;
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
@@ -294,7 +295,8 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 		u32 psn = sod_psn_add(s->first_psn, s->sent / mtu);
 		u8 opc;
 
-		if (sod_psn_diff(psn, qp->req.last_psn_acked) > SOD_MAX_UNACKED)
+		if (sod_psn_diff(psn, qp->req.last_psn_acked) >
+		    qp->req.cwnd.wnd)
 			return false;
 		opc = op == IB_WR_RDMA_READ ? SOD_OP_RC_READ_REQUEST :
 		      op == IB_WR_ATOMIC_CMP_AND_SWP ? SOD_OP_RC_COMPARE_SWAP :
@@ -342,13 +344,14 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 		u8 opc = sod_rc_opcode(op, first, last);
 
 		if (*budget <= 0 ||
-		    sod_psn_diff(psn, qp->req.last_psn_acked) > SOD_MAX_UNACKED)
+		    sod_psn_diff(psn, qp->req.last_psn_acked) >
+		    qp->req.cwnd.wnd)
 			return false;
 		skb = sod_pkt_new(qp, &qp->attr.av, opc, paylen,
 				  qp->attr.dest_qpn, psn,
 				  last || (psn & SOD_ACKREQ_MASK) == SOD_ACKREQ_MASK ||
 				  sod_psn_diff(psn, qp->req.last_psn_acked) >=
-				  SOD_MAX_UNACKED,
+				  qp->req.cwnd.wnd,
 				  last && (s->hdr.send_flags & IB_SEND_SOLICITED));
 		if (!skb)
 			return false;

@@ -24,6 +24,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/softodp-abi.h>
 
+#include "cwnd.h"
 #include "hdr.h"
 
 #define SOD_DRV_NAME		"softodp"
@@ -104,6 +105,7 @@ enum sod_stat {
 	SOD_STAT_NAK_SEQ_ERR,
 	SOD_STAT_TX_LOCAL,		/* sent to a device of this host directly */
 	SOD_STAT_RUN_PASSES,		/* QP passes run by the delivering thread */
+	SOD_STAT_CWND_CUTS,		/* congestion window halvings */
 	SOD_NUM_STATS
 };
 
@@ -557,6 +559,7 @@ struct sod_qp {
 		u32 psn;		/* next PSN to send */
 		u32 rd_atomic;		/* READ/ATOMIC outstanding */
 		u32 last_psn_acked;	/* highest PSN acknowledged */
+		struct sod_cwnd cwnd;	/* packets that may be in flight */
 		u8 retry_left;
 		u8 rnr_left;
 		bool rnr_wait;		/* waiting for the RNR timer */

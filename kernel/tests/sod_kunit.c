@@ -558,8 +558,77 @@ static struct kunit_suite sod_icrc_suite = {
 	.test_cases = sod_icrc_cases,
 };
 
+/* ------------------------------------------------------------------ */
+/* The requester's congestion window (cwnd.h)                          */
+/* ------------------------------------------------------------------ */
+
+static void sod_test_cwnd_loss(struct kunit *test)
+{
+	struct sod_cwnd c;
+	u32 want = SOD_MAX_UNACKED;
+
+	sod_cwnd_init(&c);
+	KUNIT_EXPECT_EQ(test, c.wnd, (u32)SOD_MAX_UNACKED);
+	/* Each loss halves, down to the floor, and stays there. */
+	while (want > SOD_CWND_MIN) {
+		want /= 2;
+		sod_cwnd_loss(&c);
+		KUNIT_EXPECT_EQ(test, c.wnd, max_t(u32, want, SOD_CWND_MIN));
+	}
+	sod_cwnd_loss(&c);
+	KUNIT_EXPECT_EQ(test, c.wnd, (u32)SOD_CWND_MIN);
+	KUNIT_EXPECT_EQ(test, c.credit, 0U);
+}
+
+static void sod_test_cwnd_growth(struct kunit *test)
+{
+	struct sod_cwnd c;
+	u32 n;
+
+	sod_cwnd_init(&c);
+	/* At the maximum, ACKs change nothing. */
+	KUNIT_EXPECT_FALSE(test, sod_cwnd_acked(&c, 1000));
+	KUNIT_EXPECT_EQ(test, c.wnd, (u32)SOD_MAX_UNACKED);
+	KUNIT_EXPECT_EQ(test, c.credit, 0U);
+
+	sod_cwnd_loss(&c);		/* 64 */
+	/* One packet more per window's worth acknowledged, not before. */
+	KUNIT_EXPECT_FALSE(test, sod_cwnd_acked(&c, 63));
+	KUNIT_EXPECT_EQ(test, c.wnd, 64U);
+	KUNIT_EXPECT_TRUE(test, sod_cwnd_acked(&c, 1));
+	KUNIT_EXPECT_EQ(test, c.wnd, 65U);
+	KUNIT_EXPECT_EQ(test, c.credit, 0U);
+	/* A big cumulative ACK grows it by several steps; the rest stays. */
+	KUNIT_EXPECT_TRUE(test, sod_cwnd_acked(&c, 65 + 66 + 10));
+	KUNIT_EXPECT_EQ(test, c.wnd, 67U);
+	KUNIT_EXPECT_EQ(test, c.credit, 10U);
+	/* A loss forgets the credit. */
+	sod_cwnd_loss(&c);
+	KUNIT_EXPECT_EQ(test, c.wnd, 33U);
+	KUNIT_EXPECT_EQ(test, c.credit, 0U);
+	/* Back at the maximum after enough ACKs, and never beyond. */
+	for (n = 0; n < 100000 && c.wnd < SOD_MAX_UNACKED; n++)
+		sod_cwnd_acked(&c, 7);
+	KUNIT_EXPECT_EQ(test, c.wnd, (u32)SOD_MAX_UNACKED);
+	KUNIT_EXPECT_EQ(test, c.credit, 0U);
+	/* 33 + ... + 127 PSNs, in steps of 7: about 7700 / 7 calls. */
+	KUNIT_EXPECT_GT(test, n, 1000U);
+	KUNIT_EXPECT_LT(test, n, 1200U);
+}
+
+static struct kunit_case sod_cwnd_cases[] = {
+	KUNIT_CASE(sod_test_cwnd_loss),
+	KUNIT_CASE(sod_test_cwnd_growth),
+	{}
+};
+
+static struct kunit_suite sod_cwnd_suite = {
+	.name = "softodp_cwnd",
+	.test_cases = sod_cwnd_cases,
+};
+
 kunit_test_suites(&sod_port_suite, &sod_opcode_suite, &sod_bth_suite,
-		  &sod_icrc_suite);
+		  &sod_icrc_suite, &sod_cwnd_suite);
 
 MODULE_DESCRIPTION("softodp KUnit tests (test-only)");
 MODULE_LICENSE("GPL");

@@ -7,6 +7,9 @@
 # `-netdev dgram,local.type=fd` takes one end per VM: the ports are
 # allocated atomically (no window in which a concurrent run can take them)
 # and a connected socket only accepts datagrams from its peer.
+# SOD_LINK_RCVBUF=BYTES (experiments only, e.g. bench runs): the sockets'
+# receive buffer; the default (net.core.rmem_default, 208 KiB here) holds
+# about 90 packets of 1 KiB and drops the rest of a longer burst.
 use strict;
 use warnings;
 use Socket;
@@ -16,6 +19,9 @@ my ($a, $b);
 my $lo = pack_sockaddr_in(0, inet_aton('127.0.0.1'));
 socket($a, PF_INET, SOCK_DGRAM, 0) or die "udp-pair: socket: $!\n";
 socket($b, PF_INET, SOCK_DGRAM, 0) or die "udp-pair: socket: $!\n";
+if (my $rb = $ENV{SOD_LINK_RCVBUF}) {
+	setsockopt($_, SOL_SOCKET, SO_RCVBUF, $rb) or die "udp-pair: SO_RCVBUF: $!\n" for ($a, $b);
+}
 bind($a, $lo) or die "udp-pair: bind: $!\n";
 bind($b, $lo) or die "udp-pair: bind: $!\n";
 connect($a, getsockname($b)) or die "udp-pair: connect: $!\n";

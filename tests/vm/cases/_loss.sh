@@ -114,6 +114,7 @@ loss_pair() {
 			"retransmits ${LOSS_D[retransmits]} rcvd_seq_err ${LOSS_D[rcvd_seq_err]}" \
 			"duplicate_request ${LOSS_D[duplicate_request]}" \
 			"retry_exceeded_err ${LOSS_D[retry_exceeded_err]}" \
+			"cwnd_cuts ${LOSS_D[cwnd_cuts]}" \
 			"sent_pkts ${LOSS_D[sent_pkts]} rcvd_pkts ${LOSS_D[rcvd_pkts]}" |
 			tee -a "$SOFTODP_OUT/loss-summary"
 	fi
@@ -166,9 +167,11 @@ loss_body() {
 		d="vm$c -> vm$s"
 		loss_run "loss 1% on vm0, $d" "l1-s$s" "$s" 0 static "loss 1%" "${bulk[@]}"
 		loss_expect client retransmits -gt 0
+		loss_expect client cwnd_cuts -gt 0
 		[ "$s" = 1 ] && loss_expect server rcvd_seq_err -gt 0
 		loss_run "loss 10% on vm1, $d" "l10-s$s" "$s" 1 static "loss 10%" "${bulk10[@]}"
 		loss_expect client retransmits -gt 0
+		loss_expect client cwnd_cuts -gt 0
 		[ "$s" = 0 ] && loss_expect server rcvd_seq_err -gt 0
 		loss_run "duplication 5% on both, $d" "dup-s$s" "$s" 01 static "duplicate 5%" "${bulk[@]}"
 		loss_expect server duplicate_request -gt 0
@@ -194,5 +197,6 @@ loss_body() {
 		--tests write --size 67108864 --chunk 65536 --depth 8 \
 		--timeout 18 --retry-cnt 6 --expect-stall-ms 2500
 	loss_expect client retransmits -gt 0
+	loss_expect client cwnd_cuts -gt 0
 	loss_expect client retry_exceeded_err -eq 0
 }

@@ -16,7 +16,7 @@ t_check "load softodp_kunit.ko" load_module "$ko" || exit 1
 
 # KUnit's debugfs keeps each suite's TAP output; fall back to the log.
 n=0
-for suite in softodp_port softodp_opcode softodp_bth softodp_icrc; do
+for suite in softodp_port softodp_opcode softodp_bth softodp_icrc softodp_cwnd; do
 	f=/sys/kernel/debug/kunit/$suite/results
 	if [ -r "$f" ]; then tap=$(cat "$f"); else tap=$(dmesg); fi
 	echo "$tap"

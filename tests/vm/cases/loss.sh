@@ -8,10 +8,10 @@
 # link cut for good (RETRY_EXC_ERR within the bounds that timeout/retry_cnt
 # imply, the other WRs WR_FLUSH_ERR, the QP in ERR), also at timeout 1
 # (softodp's 10 ms floor); a 3 s outage in the middle of a 64 MiB WRITE.
-# softodp's port counters must show it: retransmits on the requester under
-# loss, rcvd_seq_err on the responder that lost or reordered requests,
-# duplicate_request on the responder under duplication, retry_exceeded_err
-# once per cut.
+# softodp's port counters must show it: retransmits and cwnd_cuts (the
+# congestion window halved) on the requester under loss, rcvd_seq_err on
+# the responder that lost or reordered requests, duplicate_request on the
+# responder under duplication, retry_exceeded_err once per cut.
 # vms: 2
 # cost: 150
 # timeout: 600
