@@ -65,9 +65,7 @@ static void sod_comp_progress(struct sod_qp *qp, u32 psn)
 	qp->req.retry_left = qp->attr.retry_cnt;
 	qp->req.rnr_left = qp->attr.rnr_retry;
 	qp->req.gap_rewound = false;
-	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
-	if (qp->attr.timeout)
-		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+	sod_req_restart_timer(qp);
 }
 
 /*
@@ -151,10 +149,7 @@ static void sod_comp_read_gap(struct sod_qp *qp, u32 psn)
 
 	sod_dbg(qp->sdev, "qp %u: read response psn %#x, expected %#x\n",
 		qp->qpn, psn, want);
-	if (qp->attr.timeout) {
-		qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
-		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
-	}
+	sod_req_restart_timer(qp);
 	if (sod_psn_diff(psn, want) > 0 && !qp->req.gap_rewound) {
 		qp->req.gap_rewound = true;
 		sod_req_rewind(qp, want);

@@ -75,6 +75,7 @@ void sod_req_flush(struct sod_qp *qp);
 void sod_req_rewind(struct sod_qp *qp, u32 psn);
 bool sod_req_outstanding(struct sod_qp *qp);
 void sod_req_arm_timer(struct sod_qp *qp);
+void sod_req_restart_timer(struct sod_qp *qp);
 unsigned long sod_req_timeout(struct sod_qp *qp);
 struct softodp_sge *sod_swqe_sges(struct sod_qp *qp, u32 idx);
 

@@ -44,15 +44,23 @@ unsigned long sod_req_timeout(struct sod_qp *qp)
 	return max(nsecs_to_jiffies(ns), msecs_to_jiffies(10));
 }
 
+/*
+ * sod_req_restart_timer - the retransmission timeout counts from now
+ * (nothing to do for a QP without one).  Worker context, qp->mutex held.
+ */
+void sod_req_restart_timer(struct sod_qp *qp)
+{
+	if (!qp->attr.timeout)
+		return;
+	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
+	mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+}
+
 /* sod_req_arm_timer - start the retransmission timer if it is not running. */
 void sod_req_arm_timer(struct sod_qp *qp)
 {
-	if (!qp->attr.timeout || sod_qp_is_ud(qp))
-		return;
-	if (!timer_pending(&qp->retrans_timer)) {
-		qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
-		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
-	}
+	if (!sod_qp_is_ud(qp) && !timer_pending(&qp->retrans_timer))
+		sod_req_restart_timer(qp);
 }
 
 /*
@@ -70,11 +78,8 @@ void sod_req_arm_timer(struct sod_qp *qp)
  */
 static void sod_req_sent_restart(struct sod_qp *qp)
 {
-	if (!qp->attr.timeout || sod_qp_is_ud(qp) || qp->req.rnr_wait ||
-	    !sod_req_outstanding(qp))
-		return;
-	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
-	mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+	if (!sod_qp_is_ud(qp) && !qp->req.rnr_wait && sod_req_outstanding(qp))
+		sod_req_restart_timer(qp);
 }
 
 /* Are there WQEs sent but not completed? */
