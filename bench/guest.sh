@@ -34,6 +34,7 @@
 # value is the average bandwidth in MB/s (BW average) or the typical
 # latency in usec (t_typical); status ok|fail.
 set -u
+TIMEFORMAT='real %R s, user %U s, sys %S s'
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 for f in "$SOFTODP_SRC/tests/vm/cases/_traffic.sh" "$SOFTODP_SRC/tests/vm/cases/pending/_traffic.sh"; do
 	# shellcheck disable=SC1090
@@ -156,6 +157,9 @@ for p in "${plist[@]}"; do
 	slog=$SOFTODP_OUT/$name.server.log
 	src=0 crc=0
 	counters >"$SOFTODP_OUT/$name.counters0"
+	# The client's CPU time against its run time: is it busy-polling?
+	tf=$SOFTODP_OUT/$name.client.time
+	: >"$tf"
 	t0=${EPOCHREALTIME/./}
 	[ -z "$trace" ] || trace_window "$trace" "$SOFTODP_OUT/$name" &
 	ppid=
@@ -164,7 +168,7 @@ for p in "${plist[@]}"; do
 		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
 		spid=$!
 		wait_for 30 traffic_listening "$port" || echo "bench: $name: server not listening"
-		timeout 90 "ib_$prog" "${args[@]}" 127.0.0.1 >"$log" 2>&1 || crc=$?
+		{ time timeout 90 "ib_$prog" "${args[@]}" 127.0.0.1 >"$log" 2>&1; } 2>"$tf" || crc=$?
 		wait "$spid" || src=$?
 	elif [ "$SOFTODP_VM_INDEX" = 0 ]; then
 		timeout 90 "ib_$prog" "${args[@]}" >"$slog" 2>&1 &
@@ -181,7 +185,7 @@ for p in "${plist[@]}"; do
 		continue
 	else
 		barrier "$name" 120
-		timeout 90 "ib_$prog" "${args[@]}" "$SOFTODP_PEER_IP4" >"$log" 2>&1 || crc=$?
+		{ time timeout 90 "ib_$prog" "${args[@]}" "$SOFTODP_PEER_IP4" >"$log" 2>&1; } 2>"$tf" || crc=$?
 		barrier "$name-done" 200
 		src=$(cat "$SOFTODP_SHARED/$name.server-exit" 2>/dev/null || echo "?")
 		cp "$SOFTODP_SHARED/$name.server.log" "$slog" 2>/dev/null
@@ -207,7 +211,7 @@ for p in "${plist[@]}"; do
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$SOD_TRAFFIC_DEV" "$prog" "$size" "$topo" \
 		"${value:--}" "${unit:--}" "$status" "$note" >>"$tsv"
-	echo "bench: $name $topo: $status ${value:-} ${unit:-} ($(((t1 - t0) / 1000)) ms) $note"
+	echo "bench: $name $topo: $status ${value:-} ${unit:-} ($(((t1 - t0) / 1000)) ms; client $(cat "$tf")) $note"
 	[ "$status" = ok ] || { echo "--- client:"; tail -n 8 "$log"; echo "--- server:"; tail -n 8 "$slog"; }
 done
 # A failed point is a result, not a failed run: always exit 0 once set up.
