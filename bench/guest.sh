@@ -195,6 +195,15 @@ for p in "${plist[@]}"; do
 	counter_delta "$SOFTODP_OUT/$name"
 	read -r value unit < <(result "$prog" "$size" "$log")
 	note=""
+	# perftest prints 0.00 MB/s when its clock calibration failed under a
+	# loaded TCG guest ("Correlation coefficient r^2 < 0.9"); the server
+	# of a send_bw timed the same transfer.
+	if [ "$crc" = 0 ] && [ "$src" = 0 ] && [ "$prog" = send_bw ] &&
+		awk -v v="${value:-0}" 'BEGIN { exit !(v == 0) }' &&
+		grep -q 'Correlation coefficient' "$log"; then
+		read -r value unit < <(result "$prog" "$size" "$slog")
+		note="server's figure (client's clock calibration failed)"
+	fi
 	if [ "$crc" = 0 ] && [ "$src" = 0 ] && [ -n "${value:-}" ] &&
 		awk -v v="$value" 'BEGIN { exit !(v > 0) }'; then
 		status=ok
