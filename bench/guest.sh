@@ -94,18 +94,22 @@ counter_delta() {
 }
 
 # perf_window DELAY PREFIX: after DELAY seconds, 2 s of perf record -a;
-# the flat profile goes to PREFIX.perf.txt (sod.bench.perf).
+# the flat profile goes to PREFIX.perf.txt (sod.bench.perf).  The data file
+# is kept in /dev/shm while recording: written to the 9p share it put 9p's
+# own write path into the profile.
 perf_window() {
+	local data
 	sleep "$1"
-	perf record -q -a -F 2000 -o "$2.perf.data" -- sleep 2 >/dev/null 2>&1 || return
+	data=$(mktemp /dev/shm/perf.XXXXXX) || return
+	perf record -q -a -F 2000 -o "$data" -- sleep 2 >/dev/null 2>&1 || { rm -f "$data"; return; }
 	{
-		perf report -i "$2.perf.data" --no-children --sort comm,cpu --stdio 2>/dev/null |
+		perf report -i "$data" --no-children --sort comm,cpu --stdio 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 12
 		echo
-		perf report -i "$2.perf.data" --no-children --sort sym --stdio 2>/dev/null |
+		perf report -i "$data" --no-children --sort sym --stdio 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 60
 	} >"$2.perf.txt"
-	rm -f "$2.perf.data"
+	rm -f "$data"
 }
 
 # trace_window DELAY PREFIX: after DELAY seconds, 0.3 s of ftrace into
