@@ -5,6 +5,7 @@
 #   bench/run.sh [--no-build] [--outdir DIR] [--smp N] [--devs "softodp rxe"]
 #                [--topos "loopback two-vm"] [--points LIST] [--bytes N]
 #                [--iters N] [--kver KVER] [--guest-args "sod.bench.perf=3 ..."]
+#                [--runs N]
 #   bench/run.sh --report DIR     print the table of an earlier run again
 #
 # For each device kind and topology, one run-vm.sh run (rxe and softodp
@@ -21,13 +22,18 @@
 # --outdir (default $BUILD/bench/<dev>-<topo>).  Guest side: bench/guest.sh.
 # --guest-args adds words to the guests' kernel command line: the
 # diagnostics sod.bench.trace=S and sod.bench.perf=S (bench/guest.sh).
+# --runs N repeats the whole set N times, the devices alternating within
+# each round (outdir/rK/<dev>-<topo>); the table then shows per point the
+# median of the runs and, after it, each device's lowest and highest
+# figure.  Under TCG one point moves by up to 2x from one boot to the
+# next, on either device (docs/performance.md); one run decides little.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
 export BUILD=${BUILD:-$src/build}
 
 build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver='' gargs=''
-report=''
+report='' runs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-build) build=0; shift ;;
@@ -41,11 +47,13 @@ while [ $# -gt 0 ]; do
 	--iters) iters=${2:?}; shift 2 ;;
 	--kver) kver=${2:?}; shift 2 ;;
 	--guest-args) gargs=${2:?}; shift 2 ;;
+	--runs) runs=${2:?}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) sod_die "unknown argument: $1 (see --help)" ;;
 	esac
 done
 kver=${kver:-${KVER:-$(sod_default_kver)}}
+case $runs in '' | *[!0-9]* | 0) sod_die "--runs takes a positive number" ;; esac
 outdir=${report:-${outdir:-$BUILD/bench}}
 all=$outdir/results.tsv
 t_start=$SECONDS
@@ -65,6 +73,8 @@ mkdir -p "$outdir"
 : >"$all"
 echo "bench: kernel $kver, $smp vCPU(s) per guest, devices: $devs, topologies: $topos"
 echo "bench: host $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq 1 "$runs"); do
+[ "$runs" = 1 ] || echo "bench: round $round of $runs"
 for topo in $topos; do
 	case $topo in
 	loopback) nvms=1 ;;
@@ -74,6 +84,7 @@ for topo in $topos; do
 	for dev in $devs; do
 		case $dev in softodp | rxe) ;; *) sod_die "unknown device $dev (softodp, rxe)" ;; esac
 		run=$outdir/$dev-$topo
+		[ "$runs" = 1 ] || { run=$outdir/r$round/$dev-$topo; mkdir -p "$outdir/r$round"; }
 		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${points:+ sod.bench.points=$points}${gargs:+ $gargs}"
 		echo "bench: $dev $topo ($nvms VM(s)) -> $run"
 		t0=$SECONDS
@@ -85,54 +96,77 @@ for topo in $topos; do
 		found=0
 		for f in "$run"/vm*/bench.tsv; do
 			[ -s "$f" ] || continue
-			cat "$f" >>"$all"
+			sed "s/\$/\t$round/" "$f" >>"$all"
 			found=1
 		done
 		grep -h '^bench: .*: \(ok\|fail\)' "$run"/vm*/log 2>/dev/null | sed 's/^bench: /  /' || true
 		if [ $found = 0 ]; then
 			echo "  no results (run-vm exit $rc; see $run.log, $run/console-vm*.log)"
-			printf '%s\tsetup\t-\t%s\t-\t-\tfail\trun-vm exit %s, no results\n' "$dev" "$topo" "$rc" >>"$all"
+			printf '%s\tsetup\t-\t%s\t-\t-\tfail\trun-vm exit %s, no results\t%s\n' "$dev" "$topo" "$rc" "$round" >>"$all"
 		elif [ $rc -ne 0 ]; then
 			echo "  run-vm reported a failure (exit $rc): see $run.log"
-			printf '%s\trun-vm\t-\t%s\t-\t-\tfail\trun-vm exit %s: %s\n' "$dev" "$topo" "$rc" \
-				"$(grep -m1 '^run-vm: FAIL' "$run.log" | cut -c1-150)" >>"$all"
+			printf '%s\trun-vm\t-\t%s\t-\t-\tfail\trun-vm exit %s: %s\t%s\n' "$dev" "$topo" "$rc" \
+				"$(grep -m1 '^run-vm: FAIL' "$run.log" | cut -c1-150)" "$round" >>"$all"
 		fi
 		echo "  ($((SECONDS - t0)) s)"
 	done
+done
 done
 fi	# not --report
 
 echo
 echo "softodp vs rxe: bandwidth = BW average (MB/s, higher is better),"
 echo "latency = t_typical (usec, lower is better); ratio = softodp / rxe;"
+nruns=$(awk -F'\t' '$9 + 0 > m { m = $9 + 0 } END { print m + 0 }' "$all")
+[ "$nruns" -le 1 ] || echo "$nruns runs: each figure is the median of the runs, the ratio that of the medians"
 echo "targets: bandwidth ratio >= 1.5, latency ratio <= 0.7"
 echo
 awk -F'\t' '
 function key(p, s, t) { return p SUBSEP s SUBSEP t }
-$2 == "setup" || $2 == "run-vm" { notes[++nn] = $1 " " $4 ": " $8; next }
+function run(r) { return r != "" ? " (run " r ")" : "" }
+$2 == "setup" || $2 == "run-vm" { notes[++nn] = $1 " " $4 run($9) ": " $8; next }
 {
 	k = key($2, $3, $4)
 	if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-	ok = ($7 == "ok" && $5 + 0 > 0)
-	v[$1, k] = ok ? $5 : "FAIL"
-	if (!ok) notes[++nn] = $1 " " $2 " " $3 " " $4 ": " ($8 != "" ? $8 : "result " $5 " (no completion measured)")
+	# perftest prints "inf" when its clock calibration failed
+	if ($7 == "ok" && $5 ~ /^[0-9]+(\.[0-9]*)?$/ && $5 + 0 > 0)
+		vals[$1, k] = vals[$1, k] " " $5
+	else {
+		nfail[$1, k]++
+		notes[++nn] = $1 " " $2 " " $3 " " $4 run($9) ": " ($8 != "" ? $8 : "result " $5 " (no figure: no completion, or perftest printed inf)")
+	}
 }
 function human(s) { return s >= 1048576 ? s / 1048576 " MiB" : s >= 1024 ? s / 1024 " KiB" : s " B" }
+# stat(DEV, K): the median of the runs that measured (FAIL if none) in
+# med, their lowest and highest in lo and hi, their number in cnt.
+function stat(d, k,    a, m, i, j, t) {
+	m = split(vals[d, k], a, " ")
+	cnt = m
+	if (m == 0) { med = ((d, k) in nfail) ? "FAIL" : "-"; lo = hi = ""; return }
+	for (i = 2; i <= m; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	med = m % 2 ? a[(m + 1) / 2] : sprintf("%.2f", (a[m / 2] + a[m / 2 + 1]) / 2)
+	lo = a[1]; hi = a[m]
+}
 END {
-	printf "%-10s %8s %-9s %10s %10s %7s  %s\n", "test", "size", "topology", "softodp", "rxe", "ratio", "target"
+	printf "%-10s %8s %-9s %10s %10s %7s  %-7s", "test", "size", "topology", "softodp", "rxe", "ratio", "target"
+	if (runs > 1) printf "  %s", "runs: softodp lo-hi (n) | rxe lo-hi (n)"
+	printf "\n"
 	for (i = 1; i <= n; i++) {
 		split(order[i], a, SUBSEP)
-		s = ((("softodp", order[i]) in v) ? v["softodp", order[i]] : "-")
-		r = ((("rxe", order[i]) in v) ? v["rxe", order[i]] : "-")
+		stat("softodp", order[i]); s = med; sr = lo "-" hi " (" cnt ")"
+		stat("rxe", order[i]); r = med; rr = lo "-" hi " (" cnt ")"
 		lat = a[1] ~ /_lat$/
 		ratio = "-"; met = ""
 		if (s + 0 > 0 && r + 0 > 0) {
 			ratio = sprintf("%.2f", s / r)
 			met = lat ? (s / r <= 0.7 ? "met" : "missed") : (s / r >= 1.5 ? "met" : "missed")
 		}
-		printf "%-10s %8s %-9s %10s %10s %7s  %s\n", "ib_" a[1], human(a[2]), a[3], s, r, ratio, met
+		printf "%-10s %8s %-9s %10s %10s %7s  %-7s", "ib_" a[1], human(a[2]), a[3], s, r, ratio, met
+		if (runs > 1) printf "  %s | %s", sr, rr
+		printf "\n"
 	}
 	if (nn) { print ""; print "failures:"; for (i = 1; i <= nn; i++) print "  " notes[i] }
-}' "$all"
+}' runs="$nruns" "$all"
 echo
 echo "bench: $((SECONDS - t_start)) s; raw results $all; logs under $outdir"
