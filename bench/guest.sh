@@ -24,7 +24,13 @@
 #                                cpu-clock: there is no PMU under TCG) and
 #                                write the flat profile by symbol into
 #                                $SOFTODP_OUT/PROG-SIZE.perf.txt.  Costs
-#                                the profiled point some speed.
+#                                the profiled point some speed.  S counts
+#                                from the server's start: perftest's own
+#                                start-up takes seconds under TCG.  Not
+#                                trustworthy under TCG: 12 s into a 19 s
+#                                loopback write_lat whose client was busy
+#                                polling, it put both vCPUs 94 % in
+#                                native_safe_halt and never sampled perftest.
 # (-n, not -D: under TCG a -D 2 window can end before the first 1 MiB
 # message completes, and perftest then prints 0 MB/s.)
 # One VM: loopback (server and client on one device, control over
