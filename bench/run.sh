@@ -123,7 +123,7 @@ echo "targets: bandwidth ratio >= 1.5, latency ratio <= 0.7"
 echo
 awk -F'\t' '
 function key(p, s, t) { return p SUBSEP s SUBSEP t }
-function run(r) { return r != "" ? " (run " r ")" : "" }
+function run(r) { return runs > 1 ? " (run " r ")" : "" }
 $2 == "setup" || $2 == "run-vm" { notes[++nn] = $1 " " $4 run($9) ": " $8; next }
 {
 	k = key($2, $3, $4)
