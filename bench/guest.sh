@@ -9,6 +9,7 @@
 #                                (default 16 MiB: 4 KiB x 1000, 64 KiB x 256,
 #                                1 MiB x 20)
 #   sod.bench.iters=N            -n of the latency tests (default 200)
+#   sod.bench.mtu=N              eth0's MTU (default: left at 1500)
 #   sod.bench.trace=S            diagnostics: S seconds into each point,
 #                                record 0.3 s of ftrace (scheduler, work
 #                                queue, IRQ/softirq, system call and
@@ -56,6 +57,7 @@ bytes=$((16 << 20))
 iters=200
 trace=
 perfd=
+mtu=
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.bench.points=*) points=${a#*=} ;;
@@ -63,13 +65,14 @@ for a in $(</proc/cmdline); do
 	sod.bench.iters=*) iters=${a#*=} ;;
 	sod.bench.trace=*) trace=${a#*=} ;;
 	sod.bench.perf=*) perfd=${a#*=} ;;
+	sod.bench.mtu=*) mtu=${a#*=} ;;
 	esac
 done
 if [ "$SOFTODP_NVMS" = 1 ]; then topo=loopback; else topo=two-vm; fi
 tsv=$SOFTODP_OUT/bench.tsv
 : >"$tsv"
 
-traffic_setup || exit 1
+traffic_setup ${mtu:+"$mtu"} || exit 1
 barrier up 300 || exit 1
 nproc_=$(nproc)
 echo "bench: $SOD_TRAFFIC_DEV $TDEV, $topo, $nproc_ vCPU(s), gid $TGID, points $points"

@@ -5,7 +5,7 @@
 #   bench/run.sh [--no-build] [--outdir DIR] [--smp N] [--devs "softodp rxe"]
 #                [--topos "loopback two-vm"] [--points LIST] [--bytes N]
 #                [--iters N] [--kver KVER] [--guest-args "sod.bench.perf=3 ..."]
-#                [--runs N]
+#                [--runs N] [--mtu N]
 #   bench/run.sh --report DIR     print the table of an earlier run again
 #
 # For each device kind and topology, one run-vm.sh run (rxe and softodp
@@ -27,13 +27,15 @@
 # median of the runs and, after it, each device's lowest and highest
 # figure.  Under TCG one point moves by up to 2x from one boot to the
 # next, on either device (docs/performance.md); one run decides little.
+# --mtu N sets the guests' eth0 MTU (default: the netdev's 1500, so RoCE
+# path MTU 1024; 9000 gives both devices a path MTU of 4096).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
 export BUILD=${BUILD:-$src/build}
 
 build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver='' gargs=''
-report='' runs=1
+report='' runs=1 mtu=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-build) build=0; shift ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--kver) kver=${2:?}; shift 2 ;;
 	--guest-args) gargs=${2:?}; shift 2 ;;
 	--runs) runs=${2:?}; shift 2 ;;
+	--mtu) mtu=${2:?}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) sod_die "unknown argument: $1 (see --help)" ;;
 	esac
@@ -71,7 +74,7 @@ fi
 
 mkdir -p "$outdir"
 : >"$all"
-echo "bench: kernel $kver, $smp vCPU(s) per guest, devices: $devs, topologies: $topos"
+echo "bench: kernel $kver, $smp vCPU(s) per guest, devices: $devs, topologies: $topos, eth0 MTU ${mtu:-1500}"
 echo "bench: host $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$runs"); do
 [ "$runs" = 1 ] || echo "bench: round $round of $runs"
@@ -85,7 +88,7 @@ for topo in $topos; do
 		case $dev in softodp | rxe) ;; *) sod_die "unknown device $dev (softodp, rxe)" ;; esac
 		run=$outdir/$dev-$topo
 		[ "$runs" = 1 ] || { run=$outdir/r$round/$dev-$topo; mkdir -p "$outdir/r$round"; }
-		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${points:+ sod.bench.points=$points}${gargs:+ $gargs}"
+		append="sod.dev=$dev sod.bench.iters=$iters${bytes:+ sod.bench.bytes=$bytes}${mtu:+ sod.bench.mtu=$mtu}${points:+ sod.bench.points=$points}${gargs:+ $gargs}"
 		echo "bench: $dev $topo ($nvms VM(s)) -> $run"
 		t0=$SECONDS
 		rc=0
