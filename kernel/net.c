@@ -228,12 +228,16 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * its pass next instead of waking its work item.  Counts
  * SOD_STAT_TX_LOCAL besides the following.
  *
+ * A packet that goes to the IP layer is charged to @owner (the sending QP,
+ * or NULL) until the stack frees it: sod_qp_tx_hold().
+ *
  * Counts SOD_STAT_TX_PACKETS and SOD_STAT_TX_BYTES (BTH to ICRC) or
  * SOD_STAT_TX_DROP.  Returns 0 or a negative errno (no route, IPv6
  * unavailable, the stack dropped it).
  */
 int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
-		 u16 src_port, struct sk_buff *skb, struct sod_run *run)
+		 u16 src_port, struct sk_buff *skb, struct sod_qp *owner,
+		 struct sod_run *run)
 {
 	struct sod_net *sn = net_generic(sdev->net, sod_net_id);
 	struct net *net = sdev->net;
@@ -294,6 +298,8 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 	/* The headers are final: the ICRC covers them, masked. */
 	icrc = sod_icrc(skb);
 	memcpy(skb_tail_pointer(skb) - SOD_ICRC_BYTES, &icrc, sizeof(icrc));
+	if (owner)
+		sod_qp_tx_hold(owner, skb);
 
 	if (!av->ipv6) {
 		sk = sn->sk4->sk;

@@ -33,7 +33,17 @@ enum {
 	SOD_QP_EV_RETRANS,	/* the retransmission timer fired */
 	SOD_QP_EV_RNR,		/* the RNR timer fired */
 	SOD_QP_EV_PASS,		/* a pass is wanted (sod_qp_want()) */
+	SOD_QP_EV_TXWAIT,	/* requester waits for qp->tx_out to drain */
 };
+
+/*
+ * Requester pacing by the local TX queue (docs/datapath.md, "Pacing by
+ * the local TX queue"): with this many of its packets still held by the
+ * IP layer and the driver, the requester stops sending; it goes on once
+ * fewer than SOD_TX_LOW are left.
+ */
+#define SOD_TX_HIGH		64
+#define SOD_TX_LOW		16
 
 extern struct workqueue_struct *sod_wq;
 
@@ -51,6 +61,7 @@ static inline void sod_qp_want(struct sod_qp *qp)
 
 /* qp.c */
 void sod_qp_kick(struct sod_qp *qp);
+bool sod_qp_tx_full(struct sod_qp *qp);
 void sod_qp_error(struct sod_qp *qp);
 void sod_qp_event(struct sod_qp *qp, enum ib_event_type type);
 bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail);

@@ -285,7 +285,7 @@ done:
 /*
  * Send the request packets of RC WQE @idx from where it stands.  Returns
  * true when its last request packet is out (or it failed), false when the
- * window or the budget stopped it.
+ * window, the budget or the local TX queue (sod_qp_tx_full()) stopped it.
  */
 static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 			    int *budget)
@@ -350,7 +350,7 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 
 		if (*budget <= 0 ||
 		    sod_psn_diff(psn, qp->req.last_psn_acked) >
-		    qp->req.cwnd.wnd)
+		    qp->req.cwnd.wnd || sod_qp_tx_full(qp))
 			return false;
 		skb = sod_pkt_new(qp, &qp->attr.av, opc, paylen,
 				  qp->attr.dest_qpn, psn,
@@ -477,6 +477,10 @@ void sod_req_process(struct sod_qp *qp)
 			}
 		}
 		if (sod_qp_is_ud(qp)) {
+			if (s->state == SOD_SWQE_NEW && sod_qp_tx_full(qp)) {
+				stalled = true;
+				break;
+			}
 			if (s->state == SOD_SWQE_NEW) {
 				sod_req_send_ud(qp, s, idx);
 				budget--;

@@ -106,6 +106,7 @@ enum sod_stat {
 	SOD_STAT_TX_LOCAL,		/* sent to a device of this host directly */
 	SOD_STAT_RUN_PASSES,		/* QP passes run by the delivering thread */
 	SOD_STAT_CWND_CUTS,		/* congestion window halvings */
+	SOD_STAT_TX_PACED,		/* requester waits for the local TX queue */
 	SOD_NUM_STATS
 };
 
@@ -491,6 +492,9 @@ struct sod_rd_entry {
  *	access to user memory happens there, with @mutex held
  * @rxq: received packets for this QP, queued by the receive softirq
  * @retrans_timer, @rnr_timer: queue @work when they fire
+ * @tx_out: packets of this QP handed to the IP layer and not yet freed by
+ *	it (queued in a qdisc, a driver's TX ring, a neighbour's queue);
+ *	each holds a QP reference (sod_qp_tx_hold())
  */
 struct sod_qp {
 	struct ib_qp ibqp;
@@ -547,6 +551,7 @@ struct sod_qp {
 	struct timer_list retrans_timer;
 	struct timer_list rnr_timer;
 	unsigned long events;		/* SOD_QP_EV_* bits, atomic bitops */
+	atomic_t tx_out;
 	bool destroyed;			/* under @mutex; timers stop requeueing */
 	struct sod_run *run;		/* under @mutex: the running pass's list */
 	bool comm_est;			/* COMM_EST sent */
@@ -796,13 +801,15 @@ struct sod_run {
 extern const struct ib_device_ops sod_qp_ops;
 struct sod_qp *sod_qp_get_rcu(struct sod_dev *sdev, u32 qpn);
 void sod_qp_put(struct sod_qp *qp);
+void sod_qp_tx_hold(struct sod_qp *qp, struct sk_buff *skb);
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run);
 
 /* net.c */
 struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
 			      unsigned int len);
 int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
-		 u16 src_port, struct sk_buff *skb, struct sod_run *run);
+		 u16 src_port, struct sk_buff *skb, struct sod_qp *owner,
+		 struct sod_run *run);
 int sod_net_init(void);
 void sod_net_exit(void);
 int sod_tunnel_get(struct sod_dev *sdev);

@@ -8,6 +8,7 @@
 #       (CLIENT_ARGS go to it).  ON lists the VMs whose eth0 egress is
 #       impaired ("0", "1", "01"), KIND says how:
 #         static   `tc qdisc add dev eth0 root netem SPEC` for the whole run
+#         qdisc    `tc qdisc add dev eth0 root SPEC` for the whole run
 #         outage   once the client's first WR completed, netem loss 100% for
 #                  SPEC seconds, then removed (the transfer must survive)
 #         cut      once the client is ready, netem loss 100% until the
@@ -52,6 +53,10 @@ loss_pair() {
 	if [[ $kind == static && $on == *$me* ]]; then
 		# shellcheck disable=SC2086 # SPEC is a list of netem words
 		tc qdisc add dev eth0 root netem $spec || rc=1
+		tc qdisc show dev eth0
+	elif [[ $kind == qdisc && $on == *$me* ]]; then
+		# shellcheck disable=SC2086 # SPEC is a qdisc and its words
+		tc qdisc add dev eth0 root $spec || rc=1
 		tc qdisc show dev eth0
 	fi
 	barrier "loss-$name-netem" 60 || rc=1
@@ -103,7 +108,7 @@ loss_pair() {
 	fi
 	wait "$pid" || rc=$?
 	t1=${EPOCHREALTIME/./}
-	if [[ $kind == static && $on == *$me* ]]; then
+	if [[ $kind == static || $kind == qdisc ]] && [[ $on == *$me* ]]; then
 		tc -s qdisc show dev eth0 | head -n 4
 		tc qdisc del dev eth0 root || rc=1
 	fi
@@ -114,7 +119,7 @@ loss_pair() {
 			"retransmits ${LOSS_D[retransmits]} rcvd_seq_err ${LOSS_D[rcvd_seq_err]}" \
 			"duplicate_request ${LOSS_D[duplicate_request]}" \
 			"retry_exceeded_err ${LOSS_D[retry_exceeded_err]}" \
-			"cwnd_cuts ${LOSS_D[cwnd_cuts]}" \
+			"cwnd_cuts ${LOSS_D[cwnd_cuts]} tx_paced ${LOSS_D[tx_paced]}" \
 			"sent_pkts ${LOSS_D[sent_pkts]} rcvd_pkts ${LOSS_D[rcvd_pkts]}" |
 			tee -a "$SOFTODP_OUT/loss-summary"
 	fi
@@ -198,5 +203,15 @@ loss_body() {
 		--timeout 18 --retry-cnt 6 --expect-stall-ms 2500
 	loss_expect client retransmits -gt 0
 	loss_expect client cwnd_cuts -gt 0
+	loss_expect client retry_exceeded_err -eq 0
+	# A slow link that queues instead of dropping: tbf keeps the packets
+	# (and their skbs, which netem would have orphaned) in the qdisc of
+	# vm0, the requester.  softodp must pace itself by its packets still
+	# held by the local stack (docs/datapath.md, "Pacing by the local TX
+	# queue"): tx_paced moves, and nothing is lost.
+	loss_run "slow link (tbf 20 Mbit, 4 MB queue) on vm0, vm0 -> vm1" slow 1 0 qdisc \
+		"tbf rate 20mbit burst 32kb limit 4mb" \
+		--tests write,send --size 2097152 --chunk 65536 --depth 8 --timeout 16
+	loss_expect client tx_paced -gt 0
 	loss_expect client retry_exceeded_err -eq 0
 }

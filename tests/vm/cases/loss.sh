@@ -7,7 +7,9 @@
 # exactly 0..N-1 and the counter ends at N: no atomic executed twice); the
 # link cut for good (RETRY_EXC_ERR within the bounds that timeout/retry_cnt
 # imply, the other WRs WR_FLUSH_ERR, the QP in ERR), also at timeout 1
-# (softodp's 10 ms floor); a 3 s outage in the middle of a 64 MiB WRITE.
+# (softodp's 10 ms floor); a 3 s outage in the middle of a 64 MiB WRITE;
+# a slow link that queues (tbf) instead of dropping, where the requester
+# paces itself by its packets held in the local stack (tx_paced).
 # softodp's port counters must show it: retransmits and cwnd_cuts (the
 # congestion window halved) on the requester under loss, rcvd_seq_err on
 # the responder that lost or reordered requests, duplicate_request on the
