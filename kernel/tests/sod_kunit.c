@@ -5,9 +5,10 @@
  * kernel); never part of the shipped softodp.ko.  The suites run when the
  * module is loaded; their TAP output goes to the kernel log.
  *
- * The pure parts of the data path under test (the opcode table and the
- * ICRC) are compiled into this module from their own sources, so that it
- * does not depend on softodp.ko.
+ * The pure parts of the data path under test (the opcode table, the ICRC
+ * and the TX queue pacing) are compiled into this module from their own
+ * sources, so that it does not depend on softodp.ko; what they call in
+ * qp.c has test doubles here.
  */
 #include <kunit/test.h>
 #include <linux/etherdevice.h>
@@ -16,6 +17,7 @@
 #include "../softodp.h"
 #include "../opcode.c"
 #include "../icrc.c"
+#include "../txq.c"
 
 struct mtu_case {
 	int netdev_mtu;
@@ -627,8 +629,127 @@ static struct kunit_suite sod_cwnd_suite = {
 	.test_cases = sod_cwnd_cases,
 };
 
+/* TX queue pacing (txq.c), with test doubles of qp.c's kick and put. */
+static struct {
+	unsigned int kicks;
+	unsigned int puts;
+} sod_txq_seen;
+
+void sod_qp_kick(struct sod_qp *qp)
+{
+	sod_txq_seen.kicks++;
+}
+
+void sod_qp_put(struct sod_qp *qp)
+{
+	sod_txq_seen.puts++;
+	refcount_dec(&qp->ref);
+}
+
+static struct sod_qp *sod_txq_qp(struct kunit *test)
+{
+	struct sod_qp *qp = kunit_kzalloc(test, sizeof(*qp), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, qp);
+	qp->sdev = kunit_kzalloc(test, sizeof(*qp->sdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, qp->sdev);
+	refcount_set(&qp->ref, 1);
+	atomic_set(&qp->tx_out, 0);
+	memset(&sod_txq_seen, 0, sizeof(sod_txq_seen));
+	return qp;
+}
+
+static struct sk_buff **sod_txq_hold(struct kunit *test, struct sod_qp *qp,
+				     unsigned int n)
+{
+	struct sk_buff **skb = kunit_kcalloc(test, n, sizeof(*skb),
+					     GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	for (i = 0; i < n; i++) {
+		skb[i] = alloc_skb(0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, skb[i]);
+		sod_qp_tx_hold(qp, skb[i]);
+	}
+	return skb;
+}
+
+/* Stop at SOD_TX_HIGH held, one kick when the count falls below LOW. */
+static void sod_test_txq_pace(struct kunit *test)
+{
+	struct sod_qp *qp = sod_txq_qp(test);
+	struct sk_buff **skb;
+	unsigned int i, freed;
+
+	skb = sod_txq_hold(test, qp, SOD_TX_HIGH - 1);
+	KUNIT_EXPECT_FALSE(test, sod_qp_tx_full(qp));
+	KUNIT_EXPECT_FALSE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
+	/* The destructor is where the stack frees: kfree_skb() runs it. */
+	for (i = 0; i < SOD_TX_HIGH - 1; i++)
+		kfree_skb(skb[i]);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 0U);
+
+	skb = sod_txq_hold(test, qp, SOD_TX_HIGH);
+	KUNIT_EXPECT_EQ(test, atomic_read(&qp->tx_out), SOD_TX_HIGH);
+	KUNIT_EXPECT_EQ(test, refcount_read(&qp->ref), SOD_TX_HIGH + 1);
+	KUNIT_EXPECT_TRUE(test, sod_qp_tx_full(qp));
+	KUNIT_EXPECT_TRUE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
+	KUNIT_EXPECT_EQ(test,
+			atomic64_read(&qp->sdev->stats[SOD_STAT_TX_PACED]),
+			1LL);
+	for (freed = 0; freed < SOD_TX_HIGH; freed++) {
+		/* Still waiting while LOW or more are held: no kick yet. */
+		if (SOD_TX_HIGH - freed >= SOD_TX_LOW)
+			KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 0U);
+		kfree_skb(skb[freed]);
+	}
+	/* Exactly one kick, the bit consumed, every reference back. */
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	KUNIT_EXPECT_FALSE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.puts, 2U * SOD_TX_HIGH - 1);
+	KUNIT_EXPECT_EQ(test, refcount_read(&qp->ref), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&qp->tx_out), 0);
+	KUNIT_EXPECT_FALSE(test, sod_qp_tx_full(qp));
+}
+
+/* The kick comes at the first packet freed below LOW, not before. */
+static void sod_test_txq_kick_point(struct kunit *test)
+{
+	struct sod_qp *qp = sod_txq_qp(test);
+	struct sk_buff **skb = sod_txq_hold(test, qp, SOD_TX_HIGH);
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE(test, sod_qp_tx_full(qp));
+	for (i = 0; i < SOD_TX_HIGH - SOD_TX_LOW; i++)
+		kfree_skb(skb[i]);
+	/* LOW held: still full as far as the waiter knows, no kick. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&qp->tx_out), SOD_TX_LOW);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 0U);
+	kfree_skb(skb[i++]);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	/* Below HIGH the requester goes on; the bit stays clear. */
+	KUNIT_EXPECT_FALSE(test, sod_qp_tx_full(qp));
+	KUNIT_EXPECT_FALSE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
+	for (; i < SOD_TX_HIGH; i++)
+		kfree_skb(skb[i]);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&qp->ref), 1U);
+}
+
+static struct kunit_case sod_txq_cases[] = {
+	KUNIT_CASE(sod_test_txq_pace),
+	KUNIT_CASE(sod_test_txq_kick_point),
+	{}
+};
+
+static struct kunit_suite sod_txq_suite = {
+	.name = "softodp_txq",
+	.test_cases = sod_txq_cases,
+};
+
 kunit_test_suites(&sod_port_suite, &sod_opcode_suite, &sod_bth_suite,
-		  &sod_icrc_suite, &sod_cwnd_suite);
+		  &sod_icrc_suite, &sod_cwnd_suite, &sod_txq_suite);
 
 MODULE_DESCRIPTION("softodp KUnit tests (test-only)");
 MODULE_LICENSE("GPL");

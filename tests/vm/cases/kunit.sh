@@ -16,7 +16,16 @@ t_check "load softodp_kunit.ko" load_module "$ko" || exit 1
 
 # KUnit's debugfs keeps each suite's TAP output; fall back to the log.
 n=0
-for suite in softodp_port softodp_opcode softodp_bth softodp_icrc softodp_cwnd; do
+suites="softodp_port softodp_opcode softodp_bth softodp_icrc softodp_cwnd softodp_txq"
+# A suite the module has but the list lacks would go unreported.
+for d in /sys/kernel/debug/kunit/softodp_*; do
+	[ -d "$d" ] || continue
+	case " $suites " in
+	*" ${d##*/} "*) ;;
+	*) t_fail "kunit suite ${d##*/} reported" "not in kunit.sh's list of suites" ;;
+	esac
+done
+for suite in $suites; do
 	f=/sys/kernel/debug/kunit/$suite/results
 	if [ -r "$f" ]; then tap=$(cat "$f"); else tap=$(dmesg); fi
 	echo "$tap"
