@@ -61,7 +61,6 @@ static inline void sod_qp_want(struct sod_qp *qp)
 
 /* qp.c */
 void sod_qp_kick(struct sod_qp *qp);
-bool sod_qp_tx_full(struct sod_qp *qp);
 void sod_qp_error(struct sod_qp *qp);
 void sod_qp_event(struct sod_qp *qp, enum ib_event_type type);
 bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail);
@@ -77,6 +76,9 @@ int sod_pkt_send(struct sod_qp *qp, const struct sod_av *av,
 		 struct sk_buff *skb);
 void sod_cqe_post(struct sod_qp *qp, struct sod_cq *cq,
 		  const struct softodp_cqe *cqe, bool solicited);
+
+/* txq.c */
+bool sod_qp_tx_full(struct sod_qp *qp);
 
 /* req.c */
 void sod_req_process(struct sod_qp *qp);

@@ -477,11 +477,11 @@ void sod_req_process(struct sod_qp *qp)
 			}
 		}
 		if (sod_qp_is_ud(qp)) {
-			if (s->state == SOD_SWQE_NEW && sod_qp_tx_full(qp)) {
-				stalled = true;
-				break;
-			}
 			if (s->state == SOD_SWQE_NEW) {
+				if (sod_qp_tx_full(qp)) {
+					stalled = true;
+					break;
+				}
 				sod_req_send_ud(qp, s, idx);
 				budget--;
 			}

@@ -801,8 +801,10 @@ struct sod_run {
 extern const struct ib_device_ops sod_qp_ops;
 struct sod_qp *sod_qp_get_rcu(struct sod_dev *sdev, u32 qpn);
 void sod_qp_put(struct sod_qp *qp);
-void sod_qp_tx_hold(struct sod_qp *qp, struct sk_buff *skb);
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run);
+
+/* txq.c */
+void sod_qp_tx_hold(struct sod_qp *qp, struct sk_buff *skb);
 
 /* net.c */
 struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
