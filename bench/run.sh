@@ -15,9 +15,11 @@
 # Points (PROG:SIZE): ib_{write,read,send}_bw at 4 KiB, 64 KiB, 1 MiB
 # (-n so that a point moves about 16 MiB: 1000, 256, 20 messages),
 # ib_{write,send}_lat at 8 B and 4 KiB (-n 200).  Each perftest side is
-# limited to 90 s.  Guests have 2 vCPUs by
-# default: with 1 vCPU the two busy-polling sides of a loopback test share
-# it and latency measures the scheduler tick (docs/performance.md).
+# limited to 90 s.  vCPUs per guest, unless --smp N sets both: loopback 2
+# (with 1 vCPU the two busy-polling sides of a loopback test share it and
+# latency measures the scheduler tick), two-vm 1 (two guests of 2 vCPUs
+# each overcommit a 2-core host: every figure then waits on the host's
+# scheduler; docs/performance.md "Two VMs with one vCPU per guest").
 # BUILD (default <repo>/build) is the build tree; VM output goes to
 # --outdir (default $BUILD/bench/<dev>-<topo>).  Guest side: bench/guest.sh.
 # --guest-args adds words to the guests' kernel command line: the
@@ -34,7 +36,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/lib.sh"
 export BUILD=${BUILD:-$src/build}
 
-build=1 outdir='' smp=2 devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver='' gargs=''
+build=1 outdir='' smp='' devs="softodp rxe" topos="loopback two-vm" points='' bytes='' iters=200 kver='' gargs=''
 report='' runs=1 mtu=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -74,14 +76,14 @@ fi
 
 mkdir -p "$outdir"
 : >"$all"
-echo "bench: kernel $kver, $smp vCPU(s) per guest, devices: $devs, topologies: $topos, eth0 MTU ${mtu:-1500}"
+echo "bench: kernel $kver, vCPUs per guest: ${smp:-loopback 2, two-vm 1}, devices: $devs, topologies: $topos, eth0 MTU ${mtu:-1500}"
 echo "bench: host $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$runs"); do
 [ "$runs" = 1 ] || echo "bench: round $round of $runs"
 for topo in $topos; do
 	case $topo in
-	loopback) nvms=1 ;;
-	two-vm) nvms=2 ;;
+	loopback) nvms=1 vcpus=${smp:-2} ;;
+	two-vm) nvms=2 vcpus=${smp:-1} ;;
 	*) sod_die "unknown topology $topo (loopback, two-vm)" ;;
 	esac
 	for dev in $devs; do
@@ -92,7 +94,7 @@ for topo in $topos; do
 		echo "bench: $dev $topo ($nvms VM(s)) -> $run"
 		t0=$SECONDS
 		rc=0
-		"$src/tests/vm/run-vm.sh" --vms $nvms --smp "$smp" --kver "$kver" --timeout 1200 \
+		"$src/tests/vm/run-vm.sh" --vms $nvms --smp "$vcpus" --kver "$kver" --timeout 1200 \
 			--append "$append" --script "$src/bench/guest.sh" --outdir "$run" \
 			--name "bench-$dev-$topo" >"$run.log" 2>&1 || rc=$?
 		grep '^run-vm: ' "$run.log" | sed 's/^/  /' | tail -n 4
