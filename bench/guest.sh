@@ -5,8 +5,8 @@
 #   sod.dev=softodp|rxe          device kind (read by _traffic.sh)
 #   sod.bench.points=LIST        comma list of PROG:SIZE (default: all)
 #   sod.bench.bytes=N            bandwidth tests move about N bytes:
-#                                -n N/SIZE, at least 20, at most 1000
-#                                (default 16 MiB: 4 KiB x 1000, 64 KiB x 256,
+#                                -n N/SIZE, at least 20
+#                                (default 16 MiB: 4 KiB x 4096, 64 KiB x 256,
 #                                1 MiB x 20)
 #   sod.bench.iters=N            -n of the latency tests (default 200)
 #   sod.bench.mtu=N              eth0's MTU (default: left at 1500)
@@ -158,7 +158,6 @@ for p in "${plist[@]}"; do
 	*_bw)
 		n=$((bytes / size))
 		[ $n -ge 20 ] || n=20
-		[ $n -le 1000 ] || n=1000
 		extra="-n $n"
 		;;
 	*_lat) extra="-n $iters" ;;

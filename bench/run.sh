@@ -13,7 +13,7 @@
 #   loopback  one VM, server and client on one device (control over 127.0.0.1)
 #   two-vm    two VMs on one link, server in VM 0, client in VM 1
 # Points (PROG:SIZE): ib_{write,read,send}_bw at 4 KiB, 64 KiB, 1 MiB
-# (-n so that a point moves about 16 MiB: 1000, 256, 20 messages),
+# (-n so that a point moves about 16 MiB: 4096, 256, 20 messages),
 # ib_{write,send}_lat at 8 B and 4 KiB (-n 200).  Each perftest side is
 # limited to 90 s.  vCPUs per guest, unless --smp N sets both: loopback 2
 # (with 1 vCPU the two busy-polling sides of a loopback test share it and
