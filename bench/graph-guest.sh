@@ -7,14 +7,15 @@
 # prints per function: calls, total and mean duration (bench/graph-report.py
 # does that from $SOFTODP_OUT/graph.txt).  Distorts the figure; not a test.
 #   tests/vm/run-vm.sh --vms 1 --smp 2 --build "$BUILD" --timeout 600 \
-#       --append "sod.dev=softodp sod.graph=write_bw:4096:5000" \
+#       --append "sod.dev=softodp sod.graph=write_bw:4096:100000" \
 #       --script bench/graph-guest.sh --outdir /work/vmruns/graph --name graph
-# sod.graph=PROG:SIZE:N (default write_bw:4096:5000), sod.graph.delay=S
-# (default 8: seconds after the client's start).
+# sod.graph=PROG:SIZE:N (default write_bw:4096:100000; N must keep the
+# client running past the delay plus 0.5 s, or the trace is empty),
+# sod.graph.delay=S (default 8: seconds after the client's start).
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$SOFTODP_SRC/tests/vm/cases/_traffic.sh"
-point=write_bw:4096:5000 delay=8
+point=write_bw:4096:100000 delay=8
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.graph=*) point=${a#*=} ;;

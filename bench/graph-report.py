@@ -22,13 +22,12 @@ OPEN = re.compile(r'(\w+)(?: \[\w+\])?\(\) \{')
 
 def report(path):
     calls, total = {}, {}
-    gaps, last_end, starts = [], {}, {}
+    gaps, last_end = [], {}
     for line in open(path, errors='replace'):
         m = LINE.match(line)
         if not m:
             continue
         t, proc, dur, body = float(m.group(1)), m.group(3), m.group(4), m.group(5)
-        name = None
         mm = LEAF.search(body) or CLOSE.search(body)
         if mm and dur:
             name = mm.group(1)
