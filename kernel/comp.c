@@ -4,8 +4,8 @@
  * ACKs against the oldest outstanding send WQEs, and runs the
  * retransmission and RNR timers' decisions.
  *
- * Runs in the QP's work item with qp->mutex held: process context, may
- * sleep (read responses are written to memory here).  See
+ * Runs in a pass of the QP's requester unit, its mutex held: process
+ * context, may sleep (read responses are written to memory here).  See
  * docs/datapath.md, "RC completer".
  */
 #include "qp.h"
@@ -141,7 +141,7 @@ static void sod_comp_fail(struct sod_qp *qp, struct sod_swqe *s,
  * arrive.  A response beyond the expected PSN means the ones between
  * were lost: the READ is asked again from the first missing PSN at once,
  * once until the next progress (the rest of the old stream passes the
- * gap too).  Worker context, qp->mutex held.
+ * gap too).  Requester pass (its mutex held).
  */
 static void sod_comp_read_gap(struct sod_qp *qp, u32 psn)
 {
@@ -289,7 +289,7 @@ void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 	struct sod_swqe *s;
 	u8 syn = 0;
 
-	if (qp->state != IB_QPS_RTS && qp->state != IB_QPS_SQD)
+	if (!sod_qp_sends(qp))
 		goto drop;
 	/* A response for a PSN we never sent, or an old one. */
 	if (sod_psn_diff(pkt->psn, sod_psn_add(qp->req.psn, SOD_PSN_MASK)) > 0)
@@ -354,8 +354,7 @@ void sod_comp_timers(struct sod_qp *qp)
 		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
 		return;
 	}
-	if (qp->req.rnr_wait || (qp->state != IB_QPS_RTS &&
-				 qp->state != IB_QPS_SQD))
+	if (qp->req.rnr_wait || !sod_qp_sends(qp))
 		return;
 	s = sod_comp_head(qp);
 	if (!s)

@@ -12,7 +12,7 @@
  * see it.
  *
  * The helpers are pure arithmetic on the QP's struct sod_cwnd; the caller
- * serialises (QP work item, qp->mutex held).
+ * serialises (requester unit pass, its mutex held).
  */
 #ifndef SOD_CWND_H
 #define SOD_CWND_H

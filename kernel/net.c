@@ -211,9 +211,9 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * sod_pkt_xmit - send a packet from sod_pkt_alloc() whose BTH..pad the
  * caller has filled in.
  *
- * Process context (a QP pass, qp->mutex held); does not sleep.  Always
- * consumes @skb.  Appends the ICRC, pushes UDP (checksum 0 over IPv4, as
- * rdma_rxe does; a real checksum over IPv6, which rxe and every RoCE
+ * Process context (a pass of a QP unit, its mutex held); does not sleep.
+ * Always consumes @skb.  Appends the ICRC, pushes UDP (checksum 0 over
+ * IPv4, as rdma_rxe does; a real checksum over IPv6, which rxe and every RoCE
  * receiver accept) and the IP header (DF for IPv4), computes the ICRC over
  * those final headers and hands the packet to the IP layer.
  *
@@ -222,10 +222,10 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * the IP stack and the loopback netdev, but handed straight to the receive
  * path (sod_rx()) as if it had come in over the loopback device, with the
  * same headers (no route: the hop limit, unless the AV sets one, is the
- * namespace's default).  Its ICRC is neither computed nor checked: the bytes never
- * leave this host's memory.  The receiving QP is added to @run (the list
- * of the thread running this pass, or NULL), so that the same thread runs
- * its pass next instead of waking its work item.  Counts
+ * namespace's default).  Its ICRC is neither computed nor checked: the
+ * bytes never leave this host's memory.  The receiving QP's unit is added
+ * to @run (the list of the thread running this pass, or NULL), so that the
+ * same thread runs its pass next instead of waking its work item.  Counts
  * SOD_STAT_TX_LOCAL besides the following.
  *
  * A packet that goes to the IP layer is charged to @owner (the sending QP,
@@ -438,8 +438,8 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6, bool local)
  * skb.  A packet is dropped and counted on its device (each reason its own
  * counter) when malformed, of an unknown opcode, when its ICRC or P_Key is
  * wrong, when no QP has its destination QPN or the QP is of another type
- * than the opcode's, or when the QP has SOD_RXQ_MAX packets waiting
- * already; one for no device is just freed.
+ * than the opcode's, or when the QP's unit that takes it has SOD_RXQ_MAX
+ * packets waiting already; one for no device is just freed.
  *
  * What sod_qp_rcv() gets (and may rely on):
  *   - a linear skb whose data is the BTH; skb->len runs from the BTH to
@@ -506,7 +506,9 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
 		goto drop;
 	}
 	/* A flood must not queue unbounded memory behind a slow worker. */
-	if (skb_queue_len(&qp->rxq) >= SOD_RXQ_MAX) {
+	if (skb_queue_len(&qp->unit[SOD_PKT(skb)->flags & SOD_F_RESP ?
+				   SOD_UNIT_REQ : SOD_UNIT_RESP].rxq) >=
+	    SOD_RXQ_MAX) {
 		sod_qp_put(qp);
 		drop = SOD_STAT_RX_DROP_BUSY;
 		goto drop;

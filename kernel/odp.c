@@ -305,7 +305,7 @@ static struct page *sod_odp_page_w(struct sod_odp *odp,
  * @buf (kernel memory) and the MR at @iova (inside the MR, checked by the
  * caller, who holds an MR reference), faulting pages in as needed.
  * Returns 0, -EFAULT (a page cannot be mapped with the access needed) or
- * -EAGAIN.  Process context (the QP worker, qp->mutex held), may sleep.
+ * -EAGAIN.  Process context (a QP unit's pass), may sleep.
  */
 int sod_odp_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		 enum sod_copy_dir dir)

@@ -37,57 +37,80 @@ void sod_qp_put(struct sod_qp *qp)
 		complete(&qp->ref_done);
 }
 
-/* sod_qp_kick - have the work item run a pass.  Any context. */
-void sod_qp_kick(struct sod_qp *qp)
+/*
+ * sod_qp_kick - have the work item of @qp's unit @id run a pass.  Any
+ * context.
+ */
+void sod_qp_kick(struct sod_qp *qp, enum sod_unit_id id)
 {
-	sod_qp_want(qp);
-	queue_work(sod_wq, &qp->work);
+	sod_qp_want(qp, id);
+	queue_work(sod_wq, &qp->unit[id].work);
 }
 
 /*
- * sod_qp_unlock - release qp->mutex taken outside a pass (modify_qp,
- * query_qp): a pass asked for meanwhile by a thread that could not take
- * the mutex (sod_qp_run()) goes to the work item.  Process context.
+ * sod_qp_lock - take both units' mutexes, the requester's first, for a
+ * verb that changes or reads the QP as a whole (modify_qp, query_qp,
+ * destroy).  Waits for the passes running.  Process context, may sleep.
+ */
+static void sod_qp_lock(struct sod_qp *qp)
+{
+	mutex_lock(&qp->unit[SOD_UNIT_REQ].mutex);
+	mutex_lock(&qp->unit[SOD_UNIT_RESP].mutex);
+}
+
+/*
+ * sod_qp_unlock - release what sod_qp_lock() took: a pass asked for
+ * meanwhile by a thread that could not take a mutex (sod_qp_run()) goes
+ * to that unit's work item.  Process context.
  */
 static void sod_qp_unlock(struct sod_qp *qp)
 {
-	mutex_unlock(&qp->mutex);
+	int id;
+
+	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
+	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	/* The unlock, then the bit: pairs with sod_qp_run_one(). */
 	smp_mb();
-	if (test_bit(SOD_QP_EV_PASS, &qp->events))
-		sod_qp_kick(qp);
+	for (id = 0; id < SOD_UNITS; id++)
+		if (test_bit(SOD_QP_EV_PASS + id, &qp->events))
+			sod_qp_kick(qp, id);
 }
 
 /*
- * sod_run_add - have the thread that owns @run run @qp's pass after its
- * current one.  Takes a reference on @qp (the caller holds one).  Returns
- * false when @run is full.  Process context, the pass that owns @run.
+ * sod_run_add - have the thread that owns @run run unit @u's pass after
+ * its current one.  Takes a reference on @u's QP (the caller holds one).
+ * Returns false when @run is full.  Process context, the pass that owns
+ * @run.
  */
-static bool sod_run_add(struct sod_run *run, struct sod_qp *qp)
+static bool sod_run_add(struct sod_run *run, struct sod_unit *u)
 {
 	unsigned int i;
 
 	for (i = 0; i < run->n; i++)
-		if (run->qp[i] == qp)
+		if (run->u[i] == u)
 			return true;
 	if (run->n == SOD_RUN_MAX)
 		return false;
-	refcount_inc(&qp->ref);
-	run->qp[run->n++] = qp;
+	refcount_inc(&u->qp->ref);
+	run->u[run->n++] = u;
 	return true;
 }
 
 /*
  * sod_qp_rcv - take a packet for @qp from the receive path; consumes @skb.
- * The caller holds a reference on @qp.  Softirq (@run NULL: the work item
- * runs), or the process context of a pass that delivered the packet
- * locally (@qp goes on @run, see sod_qp_run()).
+ * Responses go to the requester unit (its completer), requests to the
+ * responder.  The caller holds a reference on @qp.  Softirq (@run NULL:
+ * the unit's work item runs), or the process context of a pass that
+ * delivered the packet locally (the unit goes on @run, see sod_qp_run()).
  */
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 {
-	skb_queue_tail(&qp->rxq, skb);
-	if (!run || !sod_run_add(run, qp))
-		sod_qp_kick(qp);
+	enum sod_unit_id id = SOD_PKT(skb)->flags & SOD_F_RESP ?
+			      SOD_UNIT_REQ : SOD_UNIT_RESP;
+
+	skb_queue_tail(&qp->unit[id].rxq, skb);
+	if (!run || !sod_run_add(run, &qp->unit[id]))
+		sod_qp_kick(qp, id);
 }
 
 /*
@@ -117,19 +140,30 @@ static void sod_qp_set_state(struct sod_qp *qp, enum ib_qp_state state)
 
 /*
  * sod_qp_error - move @qp to ERR: everything outstanding is flushed by the
- * next pass (sod_qp_want(): the holder of qp->mutex sees to it).  A pass
- * or modify_qp, qp->mutex held.
+ * next pass of each unit (both are kicked).  The two units may both get
+ * here at once: the move happens once, under state_lock.  A pass (one
+ * unit's mutex held) or modify_qp (both held).
  */
 void sod_qp_error(struct sod_qp *qp)
 {
-	if (qp->state == IB_QPS_ERR)
+	bool last_wqe = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&qp->state_lock, flags);
+	if (qp->state == IB_QPS_ERR) {
+		spin_unlock_irqrestore(&qp->state_lock, flags);
 		return;
-	sod_qp_set_state(qp, IB_QPS_ERR);
+	}
+	WRITE_ONCE(qp->state, IB_QPS_ERR);
 	if (qp->srq && !qp->last_wqe_sent) {
 		qp->last_wqe_sent = true;
-		sod_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+		last_wqe = true;
 	}
-	sod_qp_want(qp);
+	spin_unlock_irqrestore(&qp->state_lock, flags);
+	if (last_wqe)
+		sod_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+	sod_qp_kick(qp, SOD_UNIT_REQ);
+	sod_qp_kick(qp, SOD_UNIT_RESP);
 }
 
 /*
@@ -137,7 +171,7 @@ void sod_qp_error(struct sod_qp *qp)
  * a kernel consumer) has published in @q beyond the kernel's consumer
  * index.  A count beyond the ring's size can only come from a corrupted
  * producer index: the QP then gets a fatal event and goes to ERR, and true
- * is returned.  Worker context, qp->mutex held.
+ * is returned.  A pass of either unit (its mutex held).
  */
 bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail)
 {
@@ -209,8 +243,9 @@ int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
  * SGE list (into it if @write), starting @offset bytes into the list: let
  * ODP MRs among the SGEs map the first SOD_ODP_PREFETCH bytes of that in
  * batches.  Best effort; bad SGEs are left for sod_sge_copy() to report.
- * Worker context (qp->mutex held, or the SQ doorbell system call running
- * the worker inline): may sleep.  Never from the receive softirq.
+ * A pass of either unit (its mutex held; from the work item or a system
+ * call running the pass inline): may sleep.  Never from the receive
+ * softirq.
  */
 void sod_sge_prefetch(struct sod_qp *qp, const struct softodp_sge *sge,
 		      u32 num_sge, u32 offset, u64 len, bool write)
@@ -272,12 +307,16 @@ struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
 	return skb;
 }
 
-/* sod_pkt_send - hand a built packet to the network.  Worker context. */
-int sod_pkt_send(struct sod_qp *qp, const struct sod_av *av,
-		 struct sk_buff *skb)
+/*
+ * sod_pkt_send - hand a built packet to the network from a pass of @qp's
+ * unit @id (its mutex held): a local receiver goes on that pass's run
+ * list.
+ */
+int sod_pkt_send(struct sod_qp *qp, enum sod_unit_id id,
+		 const struct sod_av *av, struct sk_buff *skb)
 {
 	return sod_pkt_xmit(qp->sdev, av, qp->attr.src_port, skb, qp,
-			    qp->run);
+			    qp->unit[id].run);
 }
 
 /*
@@ -297,154 +336,180 @@ void sod_cqe_post(struct sod_qp *qp, struct sod_cq *cq,
 /* ------------------------------------------------------------------ */
 
 /*
- * sod_qp_rx - hand queued packets to the completer (responses) and the
- * responder (requests).  Returns true if the budget ran out.
+ * sod_req_pass - one pass of the requester unit: the completer takes the
+ * responses queued, the timers' decisions are made, the requester sends
+ * (or, in ERR, flushes the SQ).  Returns true if it wants another pass.
+ * Process context, may sleep; the requester unit's mutex held.
  */
-static bool sod_qp_rx(struct sod_qp *qp)
+static bool sod_req_pass(struct sod_qp *qp)
 {
+	struct sod_unit *u = &qp->unit[SOD_UNIT_REQ];
 	struct sk_buff *skb;
 	int n = 0;
 
-	while (n < SOD_WORK_BUDGET && (skb = skb_dequeue(&qp->rxq))) {
-		if (SOD_PKT(skb)->flags & SOD_F_RESP) {
-			sod_comp_rcv(qp, skb);
-		} else if (sod_resp_may_take(qp, skb)) {
-			sod_resp_rcv(qp, skb);
-		} else {
-			/* Behind a READ still streaming: keep it for later. */
-			skb_queue_head(&qp->rxq, skb);
-			break;
-		}
+	while (n < SOD_WORK_BUDGET && (skb = skb_dequeue(&u->rxq))) {
+		sod_comp_rcv(qp, skb);
 		n++;
 	}
-	sod_resp_send_pending_ack(qp);
-	sod_resp_read_stream(qp);
-	return n >= SOD_WORK_BUDGET;
-}
-
-static void sod_qp_process(struct sod_qp *qp);
-
-/*
- * sod_qp_run_one - run a pass over @qp (taken from @run) if its mutex can
- * be had: waiting for it if @wait, else only trying.  A thread that
- * cannot take the mutex leaves the pass to the holder: the wanted bit is
- * set before the try, and every holder tests it after its unlock (here
- * and in sod_qp_unlock()), so no request is lost and the caller never
- * waits.  A pass wanted again afterwards (more work than one pass's
- * budget, a post meanwhile) goes back on @run, or to the work item once
- * *@passes reached SOD_RUN_PASSES.  Returns whether this thread ran the
- * pass.  Process context, may sleep; no QP mutex held.
- */
-static bool sod_qp_run_one(struct sod_qp *qp, struct sod_run *run,
-			   unsigned int *passes, bool wait)
-{
-	if (*passes >= SOD_RUN_PASSES) {
-		sod_qp_kick(qp);
-		return false;
-	}
-	sod_qp_want(qp);
-	/* The bit, then the lock: pairs with the holder's unlock, then test. */
-	smp_mb__after_atomic();
-	if (wait)
-		mutex_lock(&qp->mutex);
-	else if (!mutex_trylock(&qp->mutex))
-		return false;
-	clear_bit(SOD_QP_EV_PASS, &qp->events);
-	/* Clear before the pass reads the rings and rxq. */
-	smp_mb__after_atomic();
-	qp->run = run;
-	sod_qp_process(qp);
-	qp->run = NULL;
-	(*passes)++;
-	mutex_unlock(&qp->mutex);
-	/* The unlock, then the bit: a failed trylock elsewhere is seen. */
-	smp_mb();
-	if (test_bit(SOD_QP_EV_PASS, &qp->events) &&
-	    (*passes >= SOD_RUN_PASSES || !sod_run_add(run, qp)))
-		sod_qp_kick(qp);
-	return true;
-}
-
-/*
- * sod_qp_run - a pass over @qp, then over the QPs of this host that its
- * packets were delivered to (sod_pkt_xmit()), then over theirs, ...: at
- * most SOD_RUN_PASSES passes in all, each only if the QP's mutex is free
- * (else its holder runs it); a QP left over goes to its work item.
- * Between two softodp QPs of one host (loopback) a message, its ACK and
- * the completion are so handled by one thread without a work-queue
- * wake-up, which is what makes loopback latency low
- * (docs/performance.md).
- *
- * Process context, may sleep; no QP mutex held.  @wait: wait for
- * qp->mutex (the work item), or leave the pass to the holder (the doorbell
- * system call).
- */
-static void sod_qp_run(struct sod_qp *qp, bool wait)
-{
-	struct sod_run run = { .n = 0 };
-	unsigned int passes = 0, i;
-	struct sod_qp *q;
-
-	/* Only fails while destroy_qp() waits for the work item. */
-	if (!refcount_inc_not_zero(&qp->ref))
-		return;
-	run.qp[run.n++] = qp;
-	while (run.n) {
-		q = run.qp[0];
-		run.n--;
-		for (i = 0; i < run.n; i++)
-			run.qp[i] = run.qp[i + 1];
-		if (sod_qp_run_one(q, &run, &passes,
-				   wait && q == qp && !passes) && q != qp)
-			sod_stat_inc(q->sdev, SOD_STAT_RUN_PASSES);
-		sod_qp_put(q);
-	}
-}
-
-/*
- * sod_qp_work - the QP's work item: all protocol processing and every
- * access to memory on the QP's behalf (also done by sod_qp_run() in other
- * threads, under the same mutex).  Process context, may sleep; never
- * concurrently with itself.
- */
-static void sod_qp_work(struct work_struct *work)
-{
-	struct sod_qp *qp = container_of(work, struct sod_qp, work);
-
-	/* Another thread may have run the pass since the kick. */
-	if (test_bit(SOD_QP_EV_PASS, &qp->events))
-		sod_qp_run(qp, true);
-}
-
-/*
- * sod_qp_process - one pass of protocol processing for @qp.  Process
- * context, may sleep; qp->mutex held.  Called by the work item, and by the
- * SQ doorbell system call when it finds the QP idle.
- */
-static void sod_qp_process(struct sod_qp *qp)
-{
-	bool more;
-
-	lockdep_assert_held(&qp->mutex);
-	if (qp->destroyed)
-		return;
-
-	more = sod_qp_rx(qp);
 	sod_comp_timers(qp);
-	switch (qp->state) {
+	switch (READ_ONCE(qp->state)) {
 	case IB_QPS_RTS:
 	case IB_QPS_SQD:
 		sod_req_process(qp);
 		break;
 	case IB_QPS_ERR:
 		sod_req_flush(qp);
-		sod_resp_flush(qp);
 		break;
 	default:
 		break;
 	}
-	if (more || (!skb_queue_empty(&qp->rxq) && !qp->resp.rd_streaming))
-		sod_qp_want(qp);
+	return !skb_queue_empty(&u->rxq);
+}
+
+/*
+ * sod_resp_pass - one pass of the responder unit: it executes the requests
+ * queued (those behind a READ still streaming wait), sends a pending ACK,
+ * streams READ responses (or, in ERR, flushes the RQ).  Returns true if it
+ * wants another pass.  Process context, may sleep; the responder unit's
+ * mutex held.
+ */
+static bool sod_resp_pass(struct sod_qp *qp)
+{
+	struct sod_unit *u = &qp->unit[SOD_UNIT_RESP];
+	struct sk_buff *skb;
+	int n = 0;
+
+	while (n < SOD_WORK_BUDGET && (skb = skb_dequeue(&u->rxq))) {
+		if (!sod_resp_may_take(qp, skb)) {
+			/* Behind a READ still streaming: keep it for later. */
+			skb_queue_head(&u->rxq, skb);
+			break;
+		}
+		sod_resp_rcv(qp, skb);
+		n++;
+	}
+	sod_resp_send_pending_ack(qp);
+	sod_resp_read_stream(qp);
+	if (READ_ONCE(qp->state) == IB_QPS_ERR)
+		sod_resp_flush(qp);
+	return n >= SOD_WORK_BUDGET ||
+	       (!skb_queue_empty(&u->rxq) && !qp->resp.rd_streaming);
+}
+
+/*
+ * sod_unit_process - one pass of unit @u.  Process context, may sleep;
+ * @u->mutex held.  Called by the unit's work item, by the SQ doorbell
+ * system call when it finds the requester idle, and by a thread running
+ * the passes of the units its packets were delivered to (sod_qp_run()).
+ */
+static void sod_unit_process(struct sod_unit *u)
+{
+	struct sod_qp *qp = u->qp;
+	bool more;
+
+	lockdep_assert_held(&u->mutex);
+	if (qp->destroyed)
+		return;
+	more = u->id == SOD_UNIT_REQ ? sod_req_pass(qp) : sod_resp_pass(qp);
+	if (more)
+		sod_qp_want(qp, u->id);
+}
+
+/*
+ * sod_qp_run_one - run a pass of unit @u (taken from @run) if its mutex
+ * can be had: waiting for it if @wait, else only trying.  A thread that
+ * cannot take the mutex leaves the pass to the holder: the wanted bit is
+ * set before the try, and every holder tests it after its unlock (here
+ * and in sod_qp_unlock()), so no request is lost and the caller never
+ * waits.  A pass wanted again afterwards (more work than one pass's
+ * budget, a post meanwhile) goes back on @run, or to the work item once
+ * *@passes reached SOD_RUN_PASSES.  Returns whether this thread ran the
+ * pass.  Process context, may sleep; no unit mutex held.
+ */
+static bool sod_qp_run_one(struct sod_unit *u, struct sod_run *run,
+			   unsigned int *passes, bool wait)
+{
+	struct sod_qp *qp = u->qp;
+	int bit = SOD_QP_EV_PASS + u->id;
+
+	if (*passes >= SOD_RUN_PASSES) {
+		sod_qp_kick(qp, u->id);
+		return false;
+	}
+	sod_qp_want(qp, u->id);
+	/* The bit, then the lock: pairs with the holder's unlock, then test. */
+	smp_mb__after_atomic();
+	if (wait)
+		mutex_lock(&u->mutex);
+	else if (!mutex_trylock(&u->mutex))
+		return false;
+	clear_bit(bit, &qp->events);
+	/* Clear before the pass reads the rings and the rxq. */
+	smp_mb__after_atomic();
+	u->run = run;
+	sod_unit_process(u);
+	u->run = NULL;
+	(*passes)++;
+	mutex_unlock(&u->mutex);
+	/* The unlock, then the bit: a failed trylock elsewhere is seen. */
+	smp_mb();
+	if (test_bit(bit, &qp->events) &&
+	    (*passes >= SOD_RUN_PASSES || !sod_run_add(run, u)))
+		sod_qp_kick(qp, u->id);
+	return true;
+}
+
+/*
+ * sod_qp_run - a pass of unit @u, then of the units of this host that its
+ * packets were delivered to (sod_pkt_xmit()), then of theirs, ...: at most
+ * SOD_RUN_PASSES passes in all, each only if the unit's mutex is free
+ * (else its holder runs it); a unit left over goes to its work item.
+ * Between two softodp QPs of one host (loopback) a message, its ACK and
+ * the completion are so handled by one thread without a work-queue
+ * wake-up, which is what makes loopback latency low; as the requester and
+ * the responder of a QP are separate units, two threads (each ringing its
+ * own doorbell) work on the two QPs at once (docs/performance.md).
+ *
+ * Process context, may sleep; no unit mutex held.  @wait: wait for the
+ * mutex (the work item), or leave the pass to the holder (the doorbell
+ * system call).
+ */
+static void sod_qp_run(struct sod_unit *u, bool wait)
+{
+	struct sod_run run = { .n = 0 };
+	unsigned int passes = 0, i;
+	struct sod_unit *v;
+
+	/* Only fails while destroy_qp() waits for the work items. */
+	if (!refcount_inc_not_zero(&u->qp->ref))
+		return;
+	run.u[run.n++] = u;
+	while (run.n) {
+		v = run.u[0];
+		run.n--;
+		for (i = 0; i < run.n; i++)
+			run.u[i] = run.u[i + 1];
+		if (sod_qp_run_one(v, &run, &passes,
+				   wait && v == u && !passes) &&
+		    v->qp != u->qp)
+			sod_stat_inc(v->qp->sdev, SOD_STAT_RUN_PASSES);
+		sod_qp_put(v->qp);
+	}
+}
+
+/*
+ * sod_qp_work - a unit's work item: protocol processing and access to
+ * memory on the QP's behalf (also done by sod_qp_run() in other threads,
+ * under the same mutex).  Process context, may sleep; never concurrently
+ * with itself.
+ */
+static void sod_qp_work(struct work_struct *work)
+{
+	struct sod_unit *u = container_of(work, struct sod_unit, work);
+
+	/* Another thread may have run the pass since the kick. */
+	if (test_bit(SOD_QP_EV_PASS + u->id, &u->qp->events))
+		sod_qp_run(u, true);
 }
 
 static void sod_retrans_timer(struct timer_list *t)
@@ -452,7 +517,7 @@ static void sod_retrans_timer(struct timer_list *t)
 	struct sod_qp *qp = from_timer(qp, t, retrans_timer);
 
 	set_bit(SOD_QP_EV_RETRANS, &qp->events);
-	sod_qp_kick(qp);
+	sod_qp_kick(qp, SOD_UNIT_REQ);
 }
 
 static void sod_rnr_timer(struct timer_list *t)
@@ -460,7 +525,7 @@ static void sod_rnr_timer(struct timer_list *t)
 	struct sod_qp *qp = from_timer(qp, t, rnr_timer);
 
 	set_bit(SOD_QP_EV_RNR, &qp->events);
-	sod_qp_kick(qp);
+	sod_qp_kick(qp, SOD_UNIT_REQ);
 }
 
 /* ------------------------------------------------------------------ */
@@ -498,7 +563,7 @@ static int sod_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	struct softodp_create_qp_resp resp = {};
 	struct ib_qp_cap *cap = &init->cap;
 	u32 sq_slot, rq_slot;
-	int err;
+	int err, id;
 
 	switch (init->qp_type) {
 	case IB_QPT_RC:
@@ -532,12 +597,18 @@ static int sod_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	refcount_set(&qp->ref, 1);
 	init_completion(&qp->ref_done);
 	atomic_set(&qp->tx_out, 0);
-	mutex_init(&qp->mutex);
+	/* Two init sites: lockdep sees two classes (requester, responder). */
+	mutex_init(&qp->unit[SOD_UNIT_REQ].mutex);
+	mutex_init(&qp->unit[SOD_UNIT_RESP].mutex);
+	for (id = 0; id < SOD_UNITS; id++) {
+		qp->unit[id].qp = qp;
+		qp->unit[id].id = id;
+		skb_queue_head_init(&qp->unit[id].rxq);
+		INIT_WORK(&qp->unit[id].work, sod_qp_work);
+	}
 	spin_lock_init(&qp->state_lock);
 	spin_lock_init(&qp->sq_lock);
 	spin_lock_init(&qp->rq_lock);
-	skb_queue_head_init(&qp->rxq);
-	INIT_WORK(&qp->work, sod_qp_work);
 	timer_setup(&qp->retrans_timer, sod_retrans_timer, 0);
 	timer_setup(&qp->rnr_timer, sod_rnr_timer, 0);
 	qp->state = IB_QPS_RESET;
@@ -645,6 +716,7 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 {
 	struct sod_qp *qp = to_sod_qp(ibqp);
 	struct sod_dev *sdev = qp->sdev;
+	int id;
 
 	xa_erase(&sdev->qp_xa, qp->qpn);
 	/* No receive softirq can find the QP any more after this... */
@@ -653,13 +725,16 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	sod_qp_put(qp);
 	wait_for_completion(&qp->ref_done);
 
-	mutex_lock(&qp->mutex);
+	sod_qp_lock(qp);
 	qp->destroyed = true;
-	mutex_unlock(&qp->mutex);
+	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
+	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	del_timer_sync(&qp->retrans_timer);
 	del_timer_sync(&qp->rnr_timer);
-	cancel_work_sync(&qp->work);
-	skb_queue_purge(&qp->rxq);
+	for (id = 0; id < SOD_UNITS; id++) {
+		cancel_work_sync(&qp->unit[id].work);
+		skb_queue_purge(&qp->unit[id].rxq);
+	}
 
 	sod_resp_reset(qp);
 	kfree(qp->resp.rd);
@@ -667,7 +742,8 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	if (!qp->srq)
 		sod_queue_cleanup(&qp->rq);
 	sod_queue_cleanup(&qp->sq);
-	mutex_destroy(&qp->mutex);
+	mutex_destroy(&qp->unit[SOD_UNIT_RESP].mutex);
+	mutex_destroy(&qp->unit[SOD_UNIT_REQ].mutex);
 	sod_dbg(sdev, "qp %u destroyed\n", qp->qpn);
 	return 0;
 }
@@ -736,7 +812,7 @@ static int sod_modify_check(struct sod_qp *qp, struct ib_qp_attr *attr,
 
 /*
  * sod_modify_qp - ops.modify_qp.  Process context, may sleep; takes
- * qp->mutex (waits for the work item).
+ * both unit mutexes (waits for the passes running).
  */
 static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 			 int mask, struct ib_udata *udata)
@@ -752,7 +828,7 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	    !ib_is_udata_cleared(udata, 0, udata->inlen))
 		return -EOPNOTSUPP;
 
-	mutex_lock(&qp->mutex);
+	sod_qp_lock(qp);
 	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : qp->state;
 	new = (mask & IB_QP_STATE) ? attr->qp_state : cur;
 	err = -EINVAL;
@@ -828,7 +904,8 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 			sod_queue_discard(&qp->sq);
 			if (!qp->srq)
 				sod_queue_discard(&qp->rq);
-			skb_queue_purge(&qp->rxq);
+			skb_queue_purge(&qp->unit[SOD_UNIT_REQ].rxq);
+			skb_queue_purge(&qp->unit[SOD_UNIT_RESP].rxq);
 			qp->comm_est = false;
 			qp->last_wqe_sent = false;
 			break;
@@ -846,7 +923,7 @@ static int sod_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		} else {
 			sod_qp_set_state(qp, new);
 			if (new == IB_QPS_RTS || new == IB_QPS_SQD)
-				sod_qp_kick(qp);
+				sod_qp_kick(qp, SOD_UNIT_REQ);
 		}
 	}
 	err = 0;
@@ -870,7 +947,10 @@ static void sod_av_to_attr(struct sod_qp *qp, struct rdma_ah_attr *ah)
 	memcpy(ah->roce.dmac, av->dmac, ETH_ALEN);
 }
 
-/* sod_query_qp - ops.query_qp.  Process context; takes qp->mutex. */
+/*
+ * sod_query_qp - ops.query_qp.  Process context, may sleep; takes both
+ * unit mutexes.
+ */
 static int sod_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 			int mask, struct ib_qp_init_attr *init)
 {
@@ -878,7 +958,7 @@ static int sod_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 
 	memset(attr, 0, sizeof(*attr));
 	memset(init, 0, sizeof(*init));
-	mutex_lock(&qp->mutex);
+	sod_qp_lock(qp);
 	attr->qp_state = qp->state;
 	attr->cur_qp_state = qp->state;
 	attr->path_mtu = qp->attr.path_mtu ? qp->attr.path_mtu : IB_MTU_256;
@@ -1026,15 +1106,15 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		}
 		/*
 		 * The doorbell is a system call (process context): send from
-		 * here when nobody else is working on the QP, which saves the
-		 * hop through the work queue (and, for a peer on this host,
-		 * run its pass too: sod_qp_run()).  Otherwise the worker will
-		 * see the new WQEs.
+		 * here when nobody else is working on the requester, which
+		 * saves the hop through the work queue (and, for a peer on
+		 * this host, run its responder's pass too: sod_qp_run()).
+		 * Otherwise the requester's holder will see the new WQEs.
 		 */
 		if (in_task())
-			sod_qp_run(qp, false);
+			sod_qp_run(&qp->unit[SOD_UNIT_REQ], false);
 		else
-			sod_qp_kick(qp);
+			sod_qp_kick(qp, SOD_UNIT_REQ);
 		return 0;
 	}
 	if (state == IB_QPS_RESET || state == IB_QPS_INIT ||
@@ -1060,7 +1140,7 @@ static int sod_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	spin_unlock_irqrestore(&qp->sq_lock, flags);
 	if (err)
 		*bad_wr = wr;
-	sod_qp_kick(qp);
+	sod_qp_kick(qp, SOD_UNIT_REQ);
 	return err;
 }
 
@@ -1086,7 +1166,7 @@ static int sod_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 			*bad_wr = wr;
 			return -EINVAL;
 		}
-		sod_qp_kick(qp);
+		sod_qp_kick(qp, SOD_UNIT_RESP);
 		return 0;
 	}
 	if (READ_ONCE(qp->state) == IB_QPS_RESET) {
@@ -1126,7 +1206,7 @@ static int sod_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	if (err)
 		*bad_wr = wr;
 	if (READ_ONCE(qp->state) == IB_QPS_ERR)
-		sod_qp_kick(qp);
+		sod_qp_kick(qp, SOD_UNIT_RESP);
 	return err;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * softodp: what the QP verbs (qp.c) and the protocol engine (req.c,
- * comp.c, resp.c) share.  Everything here runs in the QP's work item
- * with qp->mutex held unless it says otherwise.
+ * comp.c, resp.c) share.  Everything here runs in a pass of one of the
+ * QP's units (struct sod_unit) with that unit's mutex held unless it says
+ * otherwise: req.c and comp.c in SOD_UNIT_REQ's, resp.c in
+ * SOD_UNIT_RESP's.
  */
 #ifndef SOD_QP_H
 #define SOD_QP_H
@@ -32,8 +34,9 @@
 enum {
 	SOD_QP_EV_RETRANS,	/* the retransmission timer fired */
 	SOD_QP_EV_RNR,		/* the RNR timer fired */
-	SOD_QP_EV_PASS,		/* a pass is wanted (sod_qp_want()) */
 	SOD_QP_EV_TXWAIT,	/* requester waits for qp->tx_out to drain */
+	SOD_QP_EV_PASS,		/* + unit id: a pass is wanted (sod_qp_want()) */
+	SOD_QP_EV_PASS_LAST = SOD_QP_EV_PASS + SOD_UNITS - 1,
 };
 
 /*
@@ -48,19 +51,37 @@ enum {
 extern struct workqueue_struct *sod_wq;
 
 /*
- * sod_qp_want - ask for one more pass over @qp from whichever thread holds
- * qp->mutex: it runs the pass, or has the work item run it, before or
- * right after it lets go of the mutex.  Any context; called with
- * qp->mutex held (in a pass, or in modify_qp) it is all that is needed;
- * elsewhere use sod_qp_kick().
+ * sod_qp_want - ask for one more pass of @qp's unit @id from whichever
+ * thread holds that unit's mutex: it runs the pass, or has the work item
+ * run it, before or right after it lets go of the mutex.  Any context;
+ * called with the unit's mutex held (in its pass, or in modify_qp) it is
+ * all that is needed; elsewhere use sod_qp_kick().
  */
-static inline void sod_qp_want(struct sod_qp *qp)
+static inline void sod_qp_want(struct sod_qp *qp, enum sod_unit_id id)
 {
-	set_bit(SOD_QP_EV_PASS, &qp->events);
+	set_bit(SOD_QP_EV_PASS + id, &qp->events);
+}
+
+/*
+ * sod_qp_sends - the QP is in a state whose requester sends and takes
+ * responses (RTS, SQD).  Any context: the other unit may move the QP to
+ * ERR meanwhile, which its kick of this unit then handles.
+ */
+static inline bool sod_qp_sends(const struct sod_qp *qp)
+{
+	enum ib_qp_state state = READ_ONCE(qp->state);
+
+	return state == IB_QPS_RTS || state == IB_QPS_SQD;
+}
+
+/* sod_qp_receives - the responder takes requests (RTR, RTS, SQD). */
+static inline bool sod_qp_receives(const struct sod_qp *qp)
+{
+	return sod_qp_sends(qp) || READ_ONCE(qp->state) == IB_QPS_RTR;
 }
 
 /* qp.c */
-void sod_qp_kick(struct sod_qp *qp);
+void sod_qp_kick(struct sod_qp *qp, enum sod_unit_id id);
 void sod_qp_error(struct sod_qp *qp);
 void sod_qp_event(struct sod_qp *qp, enum ib_event_type type);
 bool sod_qp_ring_broken(struct sod_qp *qp, struct sod_queue *q, u32 *avail);
@@ -72,8 +93,8 @@ int sod_sge_copy(struct sod_qp *qp, const struct softodp_sge *sge,
 struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
 			    u8 opcode, u32 paylen, u32 dest_qpn, u32 psn,
 			    bool ackreq, bool se);
-int sod_pkt_send(struct sod_qp *qp, const struct sod_av *av,
-		 struct sk_buff *skb);
+int sod_pkt_send(struct sod_qp *qp, enum sod_unit_id id,
+		 const struct sod_av *av, struct sk_buff *skb);
 void sod_cqe_post(struct sod_qp *qp, struct sod_cq *cq,
 		  const struct softodp_cqe *cqe, bool solicited);
 

@@ -4,8 +4,8 @@
  * them in order, completes them in order, rewinds for retransmission, and
  * flushes them when the QP is in error.
  *
- * Everything here runs in the QP's work item with qp->mutex held: process
- * context, may sleep (the payload is read from memory as packets are
+ * Everything here runs in a pass of the QP's requester unit, its mutex
+ * held: process context, may sleep (the payload is read from memory as packets are
  * built).  See docs/datapath.md, "RC requester".
  */
 #include "qp.h"
@@ -46,7 +46,7 @@ unsigned long sod_req_timeout(struct sod_qp *qp)
 
 /*
  * sod_req_restart_timer - the retransmission timeout counts from now
- * (nothing to do for a QP without one).  Worker context, qp->mutex held.
+ * (nothing to do for a QP without one).  Requester pass (its mutex held).
  */
 void sod_req_restart_timer(struct sod_qp *qp)
 {
@@ -74,7 +74,7 @@ void sod_req_arm_timer(struct sod_qp *qp)
  * timeout spent a retry and sent the window again.  A lost packet is so
  * detected at most one pass's duration later.  A timer that has already
  * fired finds the new deadline in sod_comp_timers() and waits on.
- * Worker context, qp->mutex held.
+ * Worker context, requester unit mutex held.
  */
 static void sod_req_sent_restart(struct sod_qp *qp)
 {
@@ -276,7 +276,7 @@ static void sod_req_send_ud(struct sod_qp *qp, struct sod_swqe *s, u32 idx)
 		sod_dbg(qp->sdev, "qp 1: MAD of %u bytes %pI6c -> %pI6c qpn %u qkey %#x ttl %u port %u\n",
 			s->length, &s->av.saddr, &s->av.daddr, s->dest_qpn, s->qkey,
 			s->av.hop_limit, qp->attr.src_port);
-	sod_pkt_send(qp, &s->av, skb);
+	sod_pkt_send(qp, SOD_UNIT_REQ, &s->av, skb);
 done:
 	s->state = SOD_SWQE_DONE;
 	s->status = IB_WC_SUCCESS;
@@ -330,7 +330,7 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 			a->cmp = cpu_to_be64(cas ? s->hdr.wr.atomic.compare_add :
 					     0);
 		}
-		sod_pkt_send(qp, &qp->attr.av, skb);
+		sod_pkt_send(qp, SOD_UNIT_REQ, &qp->attr.av, skb);
 		(*budget)--;
 		s->state = SOD_SWQE_SENT;
 		qp->req.rd_atomic++;
@@ -379,7 +379,7 @@ static bool sod_req_send_rc(struct sod_qp *qp, struct sod_swqe *s, u32 idx,
 			sod_swqe_fail(s, sod_gather_status(err));
 			return true;
 		}
-		sod_pkt_send(qp, &qp->attr.av, skb);
+		sod_pkt_send(qp, SOD_UNIT_REQ, &qp->attr.av, skb);
 		(*budget)--;
 		s->sent += paylen;
 		s->state = last ? SOD_SWQE_SENT : SOD_SWQE_SENDING;
@@ -434,7 +434,7 @@ static void sod_req_idle(struct sod_qp *qp)
 	/* Pairs with the provider's store-release of prod. */
 	if (smp_load_acquire(&ring->prod) != qp->req.fetch) {
 		WRITE_ONCE(ring->flags, 0);
-		sod_qp_want(qp);
+		sod_qp_want(qp, SOD_UNIT_REQ);
 	}
 }
 
@@ -459,7 +459,8 @@ void sod_req_process(struct sod_qp *qp)
 			break;	/* a failed WQE: nothing after it is sent */
 		if (s->state == SOD_SWQE_NEW) {
 			/* SQD: no new WQE starts, drained or not, until RTS */
-			if (qp->state == IB_QPS_SQD || budget <= 0) {
+			if (budget <= 0 ||
+			    READ_ONCE(qp->state) == IB_QPS_SQD) {
 				stalled = true;
 				break;
 			}
@@ -516,13 +517,13 @@ void sod_req_process(struct sod_qp *qp)
 	if (budget < SOD_WORK_BUDGET)
 		sod_req_sent_restart(qp);
 
-	if (qp->attr.sq_draining && qp->state == IB_QPS_SQD &&
+	if (qp->attr.sq_draining && READ_ONCE(qp->state) == IB_QPS_SQD &&
 	    !sod_req_outstanding(qp)) {
 		qp->attr.sq_draining = false;
 		sod_qp_event(qp, IB_EVENT_SQ_DRAINED);
 	}
 	if (budget <= 0)
-		sod_qp_want(qp);
+		sod_qp_want(qp, SOD_UNIT_REQ);
 	else if (!stalled && qp->req.cur == qp->req.fetch)
 		sod_req_idle(qp);
 }
@@ -598,6 +599,7 @@ void sod_req_complete(struct sod_qp *qp)
  */
 void sod_req_flush(struct sod_qp *qp)
 {
+	skb_queue_purge(&qp->unit[SOD_UNIT_REQ].rxq);
 	sod_req_fetch(qp);
 	while (qp->sq.index != qp->req.fetch) {
 		struct sod_swqe *s = sod_swqe_at(qp, qp->sq.index);

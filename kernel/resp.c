@@ -4,8 +4,8 @@
  * WQEs, RDMA WRITE, READ, atomics), answers with ACKs, NAKs, read
  * responses and atomic ACKs, handles duplicates, and receives UD.
  *
- * Runs in the QP's work item with qp->mutex held: process context, may
- * sleep (every memory access is here).  See docs/datapath.md, "RC
+ * Runs in a pass of the QP's responder unit, its mutex held: process
+ * context, may sleep (every memory access is here).  See docs/datapath.md, "RC
  * responder" and "UD".
  */
 #include <linux/if_ether.h>
@@ -48,7 +48,7 @@ static void sod_resp_send_aeth(struct sod_qp *qp, u8 syn, u32 psn)
 	aeth = sod_pkt_ext(&pkt, SOD_F_AETH);
 	aeth->smsn = cpu_to_be32((u32)syn << 24 |
 				 (qp->resp.msn & SOD_MSN_MASK));
-	sod_pkt_send(qp, &qp->attr.av, skb);
+	sod_pkt_send(qp, SOD_UNIT_RESP, &qp->attr.av, skb);
 	qp->resp.unacked = 0;
 }
 
@@ -211,7 +211,7 @@ static int sod_resp_scatter(struct sod_qp *qp, void *buf, u32 len)
  * unknown, so a SEND of one packet prefetches nothing (its copy faults
  * the pages it needs), and a longer one maps at most SOD_ODP_PREFETCH
  * bytes ahead of what has arrived.  Best effort.  The QP's work item
- * (qp->mutex held): may sleep; never the receive softirq.
+ * (responder unit mutex held): may sleep; never the receive softirq.
  */
 static void sod_resp_recv_prefetch(struct sod_qp *qp, u32 len)
 {
@@ -393,8 +393,7 @@ void sod_resp_read_stream(struct sod_qp *qp)
 
 	if (!qp->resp.rd_streaming)
 		return;
-	if (qp->state != IB_QPS_RTR && qp->state != IB_QPS_RTS &&
-	    qp->state != IB_QPS_SQD) {
+	if (!sod_qp_receives(qp)) {
 		qp->resp.rd_streaming = false;
 		return;
 	}
@@ -452,7 +451,7 @@ void sod_resp_read_stream(struct sod_qp *qp)
 				       qp->resp.rd_psn);
 			break;
 		}
-		sod_pkt_send(qp, &qp->attr.av, skb);
+		sod_pkt_send(qp, SOD_UNIT_RESP, &qp->attr.av, skb);
 		qp->resp.rd_first = false;
 		qp->resp.rd_va += paylen;
 		qp->resp.rd_left -= paylen;
@@ -464,7 +463,7 @@ void sod_resp_read_stream(struct sod_qp *qp)
 	if (mr)
 		sod_mr_put(mr);
 	if (qp->resp.rd_streaming)
-		sod_qp_want(qp);
+		sod_qp_want(qp, SOD_UNIT_RESP);
 }
 
 /* Start (or restart) the READ response stream at @psn for @len at @va. */
@@ -548,7 +547,7 @@ static void sod_resp_send_atomic_ack(struct sod_qp *qp, u32 psn, u64 orig)
 				 (qp->resp.msn & SOD_MSN_MASK));
 	ack = sod_pkt_ext(&pkt, SOD_F_ATMACK);
 	ack->orig = cpu_to_be64(orig);
-	sod_pkt_send(qp, &qp->attr.av, skb);
+	sod_pkt_send(qp, SOD_UNIT_RESP, &qp->attr.av, skb);
 }
 
 static void sod_resp_atomic(struct sod_qp *qp, struct sod_pkt *pkt)
@@ -764,7 +763,7 @@ bool sod_resp_may_take(struct sod_qp *qp, struct sk_buff *skb)
  */
 void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 {
-	enum ib_qp_state state = qp->state;
+	enum ib_qp_state state = READ_ONCE(qp->state);
 
 	if (state != IB_QPS_RTR && state != IB_QPS_RTS &&
 	    state != IB_QPS_SQD) {
@@ -797,7 +796,7 @@ void sod_resp_flush(struct sod_qp *qp)
 	};
 	u32 avail;
 
-	skb_queue_purge(&qp->rxq);
+	skb_queue_purge(&qp->unit[SOD_UNIT_RESP].rxq);
 	qp->resp.rd_streaming = false;
 	if (qp->resp.have_rwqe)
 		sod_resp_complete(qp, &cqe, false);
@@ -819,5 +818,5 @@ void sod_resp_flush(struct sod_qp *qp)
 	/* Flag before prod, as in sod_req_idle(): no post is missed. */
 	smp_mb();
 	if (sod_queue_consumer_avail(&qp->rq))
-		sod_qp_want(qp);
+		sod_qp_want(qp, SOD_UNIT_RESP);
 }

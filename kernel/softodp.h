@@ -469,6 +469,38 @@ struct sod_rd_entry {
 	u64 orig;
 };
 
+/*
+ * The two halves of a QP's protocol engine, each run in passes under its
+ * own mutex (docs/locking.md, "Two pass units per QP"): the requester with
+ * the completer (SQ, requests out, responses in, send completions) and the
+ * responder (requests in, ACKs and READ responses out, RQ/SRQ, receive
+ * completions).  The two run at the same time in different threads.
+ */
+enum sod_unit_id {
+	SOD_UNIT_REQ,
+	SOD_UNIT_RESP,
+	SOD_UNITS
+};
+
+/**
+ * struct sod_unit - one pass unit of a QP
+ * @mutex: held by the unit's pass, and by modify_qp, query_qp, destroy
+ * @work: the unit's work item on sod_wq (runs a pass with @mutex held)
+ * @rxq: packets for this unit (responses for the requester, requests for
+ *	the responder), queued by the receive path
+ * @run: under @mutex: the running pass's run list (struct sod_run)
+ * @qp: the QP it belongs to
+ * @id: SOD_UNIT_REQ or SOD_UNIT_RESP
+ */
+struct sod_unit {
+	struct mutex mutex;
+	struct work_struct work;
+	struct sk_buff_head rxq;
+	struct sod_run *run;
+	struct sod_qp *qp;
+	enum sod_unit_id id;
+};
+
 /**
  * struct sod_qp - queue pair
  * @ibqp: first
@@ -479,18 +511,19 @@ struct sod_rd_entry {
  * @type: IB_QPT_RC, IB_QPT_UD or IB_QPT_GSI
  * @pd, @scq, @rcq, @srq: objects it uses (the core holds references)
  * @is_user: created through uverbs (rings are mapped)
- * @mutex: serialises modify_qp, query_qp, destroy and the worker
- * @state: QP state; written under @mutex and @state_lock, read with
+ * @unit: the two pass units, requester+completer and responder, each
+ *	with its own mutex, work item and receive queue (docs/locking.md,
+ *	"Two pass units per QP"); modify_qp, query_qp and destroy take both
+ *	mutexes, the requester's first
+ * @state: QP state; written under @state_lock (and both unit mutexes,
+ *	except sod_qp_error() from a pass, which holds one), read with
  *	READ_ONCE anywhere (post_send/post_recv check it without locks)
  * @state_lock: spinlock for @state changes seen by the posting verbs
  * @sq, @rq: rings (rq unused with an SRQ)
  * @sq_lock, @rq_lock: kernel consumers' post_send / post_recv producers
  * @swqe: requester's per-slot state, @sq num_slots entries
- * @attr: attributes set by modify_qp (under @mutex; the worker runs with
- *	@mutex held, so it reads them freely)
- * @work: the QP's work item on sod_wq: all protocol processing and all
- *	access to user memory happens there, with @mutex held
- * @rxq: received packets for this QP, queued by the receive softirq
+ * @attr: attributes set by modify_qp (under both unit mutexes; a pass
+ *	holds one of them, so it reads them freely)
  * @retrans_timer, @rnr_timer: queue @work when they fire
  * @tx_out: packets of this QP handed to the IP layer and not yet freed by
  *	it (queued in a qdisc, a driver's TX ring, a neighbour's queue);
@@ -510,7 +543,7 @@ struct sod_qp {
 	bool is_user;
 	bool sq_sig_all;
 
-	struct mutex mutex;
+	struct sod_unit unit[SOD_UNITS];
 	spinlock_t state_lock;
 	enum ib_qp_state state;
 
@@ -546,18 +579,15 @@ struct sod_qp {
 		bool sq_draining;
 	} attr;
 
-	struct work_struct work;
-	struct sk_buff_head rxq;
 	struct timer_list retrans_timer;
 	struct timer_list rnr_timer;
 	unsigned long events;		/* SOD_QP_EV_* bits, atomic bitops */
 	atomic_t tx_out;
-	bool destroyed;			/* under @mutex; timers stop requeueing */
-	struct sod_run *run;		/* under @mutex: the running pass's list */
-	bool comm_est;			/* COMM_EST sent */
-	bool last_wqe_sent;		/* LAST_WQE_REACHED sent (SRQ) */
+	bool destroyed;			/* under both unit mutexes */
+	bool comm_est;			/* COMM_EST sent (responder) */
+	bool last_wqe_sent;		/* LAST_WQE_REACHED sent; @state_lock */
 
-	/* requester + completer; only the worker touches these */
+	/* requester + completer: SOD_UNIT_REQ's pass only */
 	struct {
 		u32 fetch;		/* next SQ index to fetch from the ring */
 		u32 cur;		/* SQ index being transmitted */
@@ -574,7 +604,7 @@ struct sod_qp {
 		unsigned long retrans_deadline;	/* jiffies */
 	} req;
 
-	/* responder; only the worker touches these */
+	/* responder: SOD_UNIT_RESP's pass only */
 	struct {
 		u32 epsn;		/* expected PSN */
 		u32 msn;
@@ -785,15 +815,15 @@ int sod_ah_lookup(struct sod_dev *sdev, u32 ah_num, u32 pdn,
 		  struct sod_av *av);
 
 /*
- * QPs of this host that packets were handed to directly (sod_pkt_xmit()
- * to a local destination) while a thread ran QP passes: that thread runs
- * their passes next, instead of waking their work items.  On the stack of
- * sod_qp_run(); each entry holds a QP reference.  See docs/datapath.md,
- * "Local delivery".
+ * Units of QPs of this host that packets were handed to directly
+ * (sod_pkt_xmit() to a local destination) while a thread ran passes: that
+ * thread runs their passes next, instead of waking their work items.  On
+ * the stack of sod_qp_run(); each entry holds a reference on its unit's
+ * QP.  See docs/datapath.md, "Local delivery".
  */
 #define SOD_RUN_MAX		8
 struct sod_run {
-	struct sod_qp *qp[SOD_RUN_MAX];
+	struct sod_unit *u[SOD_RUN_MAX];
 	unsigned int n;
 };
 

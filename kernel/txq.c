@@ -26,7 +26,7 @@ static void sod_qp_tx_done(struct sk_buff *skb)
 	/* Fully ordered: pairs with the barrier in sod_qp_tx_full(). */
 	if (atomic_dec_return(&qp->tx_out) < SOD_TX_LOW &&
 	    test_and_clear_bit(SOD_QP_EV_TXWAIT, &qp->events))
-		sod_qp_kick(qp);
+		sod_qp_kick(qp, SOD_UNIT_REQ);
 	sod_qp_put(qp);
 }
 

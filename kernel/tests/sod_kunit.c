@@ -633,11 +633,15 @@ static struct kunit_suite sod_cwnd_suite = {
 static struct {
 	unsigned int kicks;
 	unsigned int puts;
+	unsigned int other_kicks;	/* of a unit other than the requester */
 } sod_txq_seen;
 
-void sod_qp_kick(struct sod_qp *qp)
+void sod_qp_kick(struct sod_qp *qp, enum sod_unit_id id)
 {
-	sod_txq_seen.kicks++;
+	if (id == SOD_UNIT_REQ)
+		sod_txq_seen.kicks++;
+	else
+		sod_txq_seen.other_kicks++;
 }
 
 void sod_qp_put(struct sod_qp *qp)
@@ -706,6 +710,7 @@ static void sod_test_txq_pace(struct kunit *test)
 	}
 	/* Exactly one kick, the bit consumed, every reference back. */
 	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.other_kicks, 0U);
 	KUNIT_EXPECT_FALSE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
 	KUNIT_EXPECT_EQ(test, sod_txq_seen.puts, 2U * SOD_TX_HIGH - 1);
 	KUNIT_EXPECT_EQ(test, refcount_read(&qp->ref), 1U);
@@ -728,12 +733,14 @@ static void sod_test_txq_kick_point(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 0U);
 	kfree_skb(skb[i++]);
 	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.other_kicks, 0U);
 	/* Below HIGH the requester goes on; the bit stays clear. */
 	KUNIT_EXPECT_FALSE(test, sod_qp_tx_full(qp));
 	KUNIT_EXPECT_FALSE(test, test_bit(SOD_QP_EV_TXWAIT, &qp->events));
 	for (; i < SOD_TX_HIGH; i++)
 		kfree_skb(skb[i]);
 	KUNIT_EXPECT_EQ(test, sod_txq_seen.kicks, 1U);
+	KUNIT_EXPECT_EQ(test, sod_txq_seen.other_kicks, 0U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&qp->ref), 1U);
 }
 
