@@ -11,15 +11,23 @@
 #       --script bench/graph-guest.sh --outdir /work/vmruns/graph --name graph
 # sod.graph=PROG:SIZE:N (default write_bw:4096:100000; N must keep the
 # client running past the delay plus 0.5 s, or the trace is empty),
-# sod.graph.delay=S (default 8: seconds after the client's start).
+# sod.graph.delay=S (default 8: seconds after the client's start),
+# sod.graph.funcs=F1,F2,... (more kernel functions to trace; one that is
+# inlined or static-and-unknown to ftrace is reported and skipped),
+# sod.graph.all=S: instead, S seconds (e.g. 0.05) of the plain function
+# tracer over every kernel function; bench/graph-report.py --calls then
+# counts kernel function calls per doorbell (under TCG a guest's time
+# goes roughly with what it executes, and TCG has no PMU for perf).
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$SOFTODP_SRC/tests/vm/cases/_traffic.sh"
-point=write_bw:4096:100000 delay=8
+point=write_bw:4096:100000 delay=8 extra= all=
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.graph=*) point=${a#*=} ;;
 	sod.graph.delay=*) delay=${a#*=} ;;
+	sod.graph.funcs=*) extra=${a#*=} ;;
+	sod.graph.all=*) all=${a#*=} ;;
 	esac
 done
 IFS=: read -r prog size n <<<"$point"
@@ -45,14 +53,20 @@ rxe)
 	funcs+=" rxe_send rxe_loopback do_task"
 	;;
 esac
+funcs+=" ${extra//,/ }"
 : >$t/set_ftrace_filter
 for f in $funcs; do
 	echo "$f" >>$t/set_ftrace_filter 2>/dev/null || echo "graph: no function $f"
 done
-echo function_graph >$t/current_tracer
-echo funcgraph-proc >$t/trace_options
-echo funcgraph-abstime >$t/trace_options
-echo funcgraph-tail >$t/trace_options
+if [ -n "$all" ]; then
+	: >$t/set_ftrace_filter
+	echo function >$t/current_tracer
+else
+	echo function_graph >$t/current_tracer
+	echo funcgraph-proc >$t/trace_options
+	echo funcgraph-abstime >$t/trace_options
+	echo funcgraph-tail >$t/trace_options
+fi
 echo >$t/trace
 
 port=18950
@@ -64,8 +78,17 @@ wait_for 60 traffic_listening $port || exit 1
 cp=$!
 sleep "$delay"
 echo 1 >$t/tracing_on
-sleep 0.5
+sleep "${all:-0.5}"
 echo 0 >$t/tracing_on
+if [ -n "$all" ]; then
+	cp $t/trace "$SOFTODP_OUT/calls.txt"
+	echo nop >$t/current_tracer
+	wait $cp
+	echo "graph: client exit $?"
+	wait $sp
+	tail -n 3 "$SOFTODP_OUT/client.log"
+	exit 0
+fi
 cp $t/trace "$SOFTODP_OUT/graph.txt"
 wait $cp
 echo "graph: client exit $?"

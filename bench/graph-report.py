@@ -2,12 +2,17 @@
 """Summarise a function_graph trace of bench/graph-guest.sh.
 
   bench/graph-report.py GRAPH.txt ...
+  bench/graph-report.py --calls [--top N] CALLS.txt ...   (sod.graph.all)
 
 Per traced function: calls, total and mean duration (us), nested calls
 included (a function's time contains that of the traced functions it
 called).  Then, for the perftest threads, the gaps between the end of
 one ib_uverbs_write() (the doorbell) and the start of the next: the time
 spent in user mode and in everything not traced.  A diagnostic.
+
+With --calls, from a plain function-tracer capture (sod.graph.all): kernel
+function calls in all, per doorbell (ib_uverbs_write) and, for the N
+most-called functions, per doorbell each.
 """
 import re
 import statistics
@@ -50,5 +55,34 @@ def report(path):
               % (len(gaps), statistics.median(gaps), statistics.mean(gaps)))
 
 
-for p in sys.argv[1:]:
-    report(p)
+# "  ib_write_lat-220  [001] d..1.  16.07: sod_post_send <-ib_uverbs_post_send"
+FLINE = re.compile(r'\s*(\S+)\s+\[\d+\]\s+\S+\s+[\d.]+:\s+(\w+)')
+
+
+def calls_report(path, top):
+    calls = {}
+    for line in open(path, errors='replace'):
+        m = FLINE.match(line)
+        if m:
+            calls[m.group(2)] = calls.get(m.group(2), 0) + 1
+    bells = calls.get('ib_uverbs_write', 0)
+    n = sum(calls.values())
+    print(path)
+    print('  %d kernel function calls, %d doorbells%s' %
+          (n, bells, ', %.0f calls per doorbell' % (n / bells) if bells else ''))
+    for name in sorted(calls, key=lambda k: -calls[k])[:top]:
+        print('  %-36s %8d %8.1f' % (name, calls[name],
+                                      calls[name] / bells if bells else 0))
+
+
+args = sys.argv[1:]
+if args and args[0] == '--calls':
+    top = 40
+    args = args[1:]
+    if args[:1] == ['--top']:
+        top, args = int(args[1]), args[2:]
+    for p in args:
+        calls_report(p, top)
+else:
+    for p in args:
+        report(p)
