@@ -224,6 +224,7 @@ static const struct rdma_stat_desc sod_stat_descs[SOD_NUM_STATS] = {
 	[SOD_STAT_RUN_PASSES] = { .name = "local_passes" },
 	[SOD_STAT_CWND_CUTS] = { .name = "cwnd_cuts" },
 	[SOD_STAT_TX_PACED] = { .name = "tx_paced" },
+	[SOD_STAT_RX_SOFTIRQ] = { .name = "rcvd_softirq" },
 };
 
 /*

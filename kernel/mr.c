@@ -177,8 +177,9 @@ static struct page *sod_mr_page(const struct sod_mr *mr, u64 iova,
  * sod_mr_copy - copy @len bytes between @buf and the MR at @iova, in the
  * direction @dir.  The caller checked the range and rights with
  * sod_mr_check() and holds a reference.  Returns 0, -ERANGE or -EFAULT.
- * Process context (the QP worker); may sleep (on-demand paging will fault
- * pages in here).
+ * A QP pass, process context: may sleep (an ODP MR faults pages in
+ * here); or, for a pinned or DMA MR only, the receive softirq's fast path
+ * (sod_resp_fast()), which never sleeps here.
  */
 int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		enum sod_copy_dir dir)
@@ -188,7 +189,6 @@ int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 	size_t chunk;
 	void *va;
 
-	might_sleep();
 	if (!len)
 		return 0;
 	if (!sod_mr_in_range(mr, iova, len))
@@ -202,8 +202,16 @@ int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 			memcpy(buf, va, len);
 		return 0;
 	}
-	if (mr->type == SOD_MR_ODP)
+	if (mr->type == SOD_MR_ODP) {
+		/*
+		 * The receive softirq checks for ODP before it copies; a key
+		 * re-registered as ODP in between is refused, not faulted.
+		 */
+		if (!in_task())
+			return -EFAULT;
+		might_sleep();
 		return sod_odp_copy(mr, iova, buf, len, dir);
+	}
 
 	while (len) {
 		page = sod_mr_page(mr, iova, &poff);
@@ -294,7 +302,8 @@ int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
  */
 void sod_mr_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write)
 {
-	if (mr->type != SOD_MR_ODP || !len || !sod_mr_in_range(mr, iova, len))
+	if (mr->type != SOD_MR_ODP || !len || !sod_mr_in_range(mr, iova, len) ||
+	    !in_task())
 		return;
 	sod_odp_prefetch(mr, iova, min_t(u64, len, SOD_ODP_PREFETCH), write,
 			 true);

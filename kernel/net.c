@@ -62,7 +62,8 @@ static unsigned int sod_headroom(const struct net_device *ndev)
  * sod_pkt_alloc - an skb for one RoCEv2 packet of @len bytes from the BTH
  * up to and including the pad (without the ICRC).
  *
- * Process context (GFP_KERNEL; the QP worker).  On return skb->data is
+ * Process context (GFP_KERNEL; a QP pass), or the receive softirq's fast
+ * path (GFP_ATOMIC, sod_resp_fast()).  On return skb->data is
  * where the BTH goes and @len zeroed bytes are there for the caller to
  * fill; the headroom holds the UDP and IP headers and the link layer
  * header of @sdev's netdev, the tailroom the ICRC.  Returns NULL when out
@@ -76,7 +77,7 @@ struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
 	struct sk_buff *skb;
 
 	skb = alloc_skb(head + len + SOD_ICRC_BYTES + ndev->needed_tailroom,
-			GFP_KERNEL);
+			in_task() ? GFP_KERNEL : GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, head);

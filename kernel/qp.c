@@ -48,14 +48,37 @@ void sod_qp_kick(struct sod_qp *qp, enum sod_unit_id id)
 }
 
 /*
- * sod_qp_lock - take both units' mutexes, the requester's first, for a
- * verb that changes or reads the QP as a whole (modify_qp, query_qp,
- * destroy).  Waits for the passes running.  Process context, may sleep.
+ * sod_resp_own - take the responder's owner bit, which the receive
+ * softirq's fast path (sod_resp_fast()) only ever tries: spin while a
+ * softirq on another CPU holds it (it never sleeps and never waits, so
+ * this is short).  Kept while the holder sleeps (an ODP fault): the
+ * softirq then queues its packet instead.  Process context, the
+ * responder's mutex held (so only softirqs compete).
+ */
+static void sod_resp_own(struct sod_qp *qp)
+{
+	lockdep_assert_held(&qp->unit[SOD_UNIT_RESP].mutex);
+	while (test_and_set_bit_lock(SOD_QP_EV_RESP_OWNED, &qp->events))
+		cpu_relax();
+}
+
+/* sod_resp_disown - give the bit back, before the responder's mutex. */
+static void sod_resp_disown(struct sod_qp *qp)
+{
+	clear_bit_unlock(SOD_QP_EV_RESP_OWNED, &qp->events);
+}
+
+/*
+ * sod_qp_lock - take both units' mutexes, the requester's first, and the
+ * responder's owner bit, for a verb that changes or reads the QP as a
+ * whole (modify_qp, query_qp, destroy).  Waits for the passes running.
+ * Process context, may sleep.
  */
 static void sod_qp_lock(struct sod_qp *qp)
 {
 	mutex_lock(&qp->unit[SOD_UNIT_REQ].mutex);
 	mutex_lock(&qp->unit[SOD_UNIT_RESP].mutex);
+	sod_resp_own(qp);
 }
 
 /*
@@ -67,6 +90,7 @@ static void sod_qp_unlock(struct sod_qp *qp)
 {
 	int id;
 
+	sod_resp_disown(qp);
 	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
 	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	/* The unlock, then the bit: pairs with sod_qp_run_one(). */
@@ -100,14 +124,18 @@ static bool sod_run_add(struct sod_run *run, struct sod_unit *u)
  * sod_qp_rcv - take a packet for @qp from the receive path; consumes @skb.
  * Responses go to the requester unit (its completer), requests to the
  * responder.  The caller holds a reference on @qp.  Softirq (@run NULL:
- * the unit's work item runs), or the process context of a pass that
+ * a request may be executed right here, sod_resp_fast(); otherwise the
+ * unit's work item runs), or the process context of a pass that
  * delivered the packet locally (the unit goes on @run, see sod_qp_run()).
+ * Any other caller in process context must pass a @run.
  */
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 {
 	enum sod_unit_id id = SOD_PKT(skb)->flags & SOD_F_RESP ?
 			      SOD_UNIT_REQ : SOD_UNIT_RESP;
 
+	if (!run && id == SOD_UNIT_RESP && sod_resp_fast(qp, skb))
+		return;
 	skb_queue_tail(&qp->unit[id].rxq, skb);
 	if (!run || !sod_run_add(run, &qp->unit[id]))
 		sod_qp_kick(qp, id);
@@ -443,6 +471,8 @@ static bool sod_qp_run_one(struct sod_unit *u, struct sod_run *run,
 		mutex_lock(&u->mutex);
 	else if (!mutex_trylock(&u->mutex))
 		return false;
+	if (u->id == SOD_UNIT_RESP)
+		sod_resp_own(qp);
 	clear_bit(bit, &qp->events);
 	/* Clear before the pass reads the rings and the rxq. */
 	smp_mb__after_atomic();
@@ -450,6 +480,8 @@ static bool sod_qp_run_one(struct sod_unit *u, struct sod_run *run,
 	sod_unit_process(u);
 	u->run = NULL;
 	(*passes)++;
+	if (u->id == SOD_UNIT_RESP)
+		sod_resp_disown(qp);
 	mutex_unlock(&u->mutex);
 	/* The unlock, then the bit: a failed trylock elsewhere is seen. */
 	smp_mb();
@@ -727,6 +759,7 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 
 	sod_qp_lock(qp);
 	qp->destroyed = true;
+	sod_resp_disown(qp);
 	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
 	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	del_timer_sync(&qp->retrans_timer);

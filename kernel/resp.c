@@ -4,9 +4,11 @@
  * WQEs, RDMA WRITE, READ, atomics), answers with ACKs, NAKs, read
  * responses and atomic ACKs, handles duplicates, and receives UD.
  *
- * Runs in a pass of the QP's responder unit, its mutex held: process
- * context, may sleep (every memory access is here).  See docs/datapath.md, "RC
- * responder" and "UD".
+ * Runs in a pass of the QP's responder unit (its mutex and owner bit
+ * held): process context, may sleep (ODP faults here).  One-packet SENDs
+ * and WRITEs to pinned memory may instead run in the receive softirq,
+ * owner bit held (sod_resp_fast()): what they reach never sleeps there.
+ * See docs/datapath.md, "RC responder", "Receive fast path" and "UD".
  */
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -756,6 +758,90 @@ bool sod_resp_may_take(struct sod_qp *qp, struct sk_buff *skb)
 	return pkt->opcode == SOD_OP_RC_READ_REQUEST &&
 	       sod_psn_diff(pkt->psn, qp->resp.rd_last_psn) <= 0 &&
 	       sod_psn_diff(pkt->psn, qp->resp.epsn) < 0;
+}
+
+/*
+ * sod_resp_fast_mr - may the receive softirq touch the memory of the MR
+ * named @key (lkey or rkey)?  Only pinned and DMA MRs: an ODP MR's pages
+ * are under a mutex and may need a fault.  An unknown key says no, and
+ * the pass reports it.  Any context.
+ */
+static bool sod_resp_fast_mr(struct sod_qp *qp, u32 key)
+{
+	struct sod_mr *mr = sod_mr_get(qp->sdev, key);
+	bool ok = mr && mr->type != SOD_MR_ODP;
+
+	if (mr)
+		sod_mr_put(mr);
+	return ok;
+}
+
+/*
+ * sod_resp_fast - the receive fast path (docs/datapath.md, "Receive fast
+ * path"): execute request @skb for @qp right here in the receive softirq
+ * when it is the simple, common case, and answer it, instead of queueing
+ * it for the responder's work item.  The case: an RC QP without an SRQ
+ * that receives (RTR, RTS, SQD), nothing queued before it and no pass
+ * running (the responder's owner bit, SOD_QP_EV_RESP_OWNED, taken with a
+ * try: the softirq never waits), no message in progress, no READ
+ * streaming, the expected PSN, and a SEND ONLY (with immediate) or RDMA
+ * WRITE ONLY (with immediate) whose memory is pinned: the WRITE's rkey,
+ * or every SGE of the receive WQE, which is taken into the responder's
+ * hand first (a WQE taken and then found to name an ODP MR stays in hand
+ * for the pass, as if the pass had taken it).  Returns true if it
+ * consumed @skb; false leaves @skb to the caller, who queues it.
+ *
+ * Softirq (sod_qp_rcv() from the UDP receive path, @qp referenced);
+ * never sleeps, never touches ODP memory.  The memory copies, the CQE,
+ * the ACK (sod_pkt_xmit() to the network; a local destination never
+ * reaches the softirq) all work in this context.
+ */
+bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
+{
+	struct sk_buff_head *rxq = &qp->unit[SOD_UNIT_RESP].rxq;
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	bool done = false;
+	u32 i;
+
+	switch (pkt->opcode) {
+	case SOD_OP_RC_SEND_ONLY:
+	case SOD_OP_RC_SEND_ONLY_IMM:
+	case SOD_OP_RC_WRITE_ONLY:
+	case SOD_OP_RC_WRITE_ONLY_IMM:
+		break;
+	default:
+		return false;
+	}
+	if (qp->type != IB_QPT_RC || qp->srq || !skb_queue_empty(rxq))
+		return false;
+	if (test_and_set_bit_lock(SOD_QP_EV_RESP_OWNED, &qp->events))
+		return false;
+	/* Owner now: no pass runs, nothing else changes resp. */
+	if (!skb_queue_empty(rxq) || qp->destroyed || !sod_qp_receives(qp) ||
+	    qp->resp.in_msg || qp->resp.rd_streaming ||
+	    qp->resp.ack_pending || pkt->psn != qp->resp.epsn)
+		goto out;
+	if (pkt->flags & SOD_F_WRITE) {
+		struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
+
+		if (!sod_resp_fast_mr(qp, be32_to_cpu(reth->rkey)))
+			goto out;
+	}
+	if ((pkt->flags & SOD_F_SEND) || (pkt->flags & SOD_F_IMMDT)) {
+		if (sod_resp_get_rwqe(qp))
+			goto out;
+		for (i = 0; i < qp->resp.rwqe.num_sge; i++)
+			if (qp->resp.rsge[i].length &&
+			    !sod_resp_fast_mr(qp, qp->resp.rsge[i].lkey))
+				goto out;
+	}
+	sod_resp_rcv(qp, skb);
+	sod_resp_send_pending_ack(qp);
+	sod_stat_inc(qp->sdev, SOD_STAT_RX_SOFTIRQ);
+	done = true;
+out:
+	clear_bit_unlock(SOD_QP_EV_RESP_OWNED, &qp->events);
+	return done;
 }
 
 /*

@@ -56,6 +56,23 @@ traffic_find_gid() {
 	return 1
 }
 
+# traffic_ctr NAME: this VM's port counter NAME of $TDEV (rdma statistic).
+traffic_ctr() {
+	rdma statistic show link "$TDEV/1" | tr ' ' '\n' |
+		awk -v n="$1" 'p { print; exit } $0 == n { p = 1 }'
+}
+
+# traffic_ctr_grew NAME BEFORE OP N: the counter NAME, from BEFORE to now,
+# grew by OP N (-gt 0: some; -eq 0: none).  Prints both values.
+traffic_ctr_grew() {
+	local now d
+	now=$(traffic_ctr "$1")
+	echo "$1: $2 -> $now"
+	[ -n "$now" ] || return 1
+	d=$((now - $2))
+	test "$d" "$3" "$4"
+}
+
 # traffic_active_mtu: the port's active MTU in bytes (ibv_devinfo).
 traffic_active_mtu() {
 	ibv_devinfo -d "$TDEV" | sed -nE 's/^[[:space:]]*active_mtu:[[:space:]]*([0-9]+).*/\1/p' | head -n 1
@@ -228,13 +245,14 @@ tools_pp() {
 	t_check "$name: $n iters" tools_iters_ok "$name" "$n"
 }
 
-# tools_pp_odp NAME PORT [implicit]: ibv_rc_pingpong, 64 KiB, validated,
+# tools_pp_odp NAME PORT [implicit|explicit [SIZE]]: ibv_rc_pingpong,
+# SIZE bytes (default 64 KiB), validated,
 # ulimit -l 0, on On-Demand Paging memory (-o; -O: implicit) on each side
 # whose device advertises it (a local choice: a mixed pair runs it with
 # ODP on the softodp side only).  Run it only where traffic_pair_has
 # softodp (every VM must make the same calls).
 tools_pp_odp() {
-	local name=$1 port=$2 odp=""
+	local name=$1 port=$2 size=${4:-65536} odp=""
 	if traffic_has_odp "${3:-}"; then
 		odp="-o"
 		[ "${3:-}" != implicit ] || odp="-o -O"
@@ -244,7 +262,29 @@ tools_pp_odp() {
 	fi
 	echo "$name: ODP flags on this side ($TDEV): '${odp:-none}'"
 	TOOLS_PP_PREFIX="prlimit --memlock=0:0" tools_pp "$name" ibv_rc_pingpong "$port" 10 \
-		-s 65536 -m 1024 -c $odp
+		-s "$size" -m 1024 -c $odp
+}
+
+# tools_pp_fast PORT: one-packet SENDs (ibv_rc_pingpong -s 1024 at path
+# MTU 1024, validated), first into ODP buffers, then into pinned ones
+# (ports PORT and PORT+1).  On a softodp VM the receive softirq's fast path
+# (docs/datapath.md, counter rcvd_softirq) must leave every ODP request to
+# the responder's pass (ODP may fault; the softirq never sleeps) and take
+# some of the pinned ones.  Every VM must make the same calls.
+tools_pp_fast() {
+	local f0=x
+	[ "$SOD_TRAFFIC_DEV" != softodp ] || f0=$(traffic_ctr rcvd_softirq)
+	tools_pp_odp odp1k "$1" explicit 1024
+	if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
+		t_check "odp1k: no ODP request executed in the receive softirq" \
+			traffic_ctr_grew rcvd_softirq "$f0" -eq 0
+		f0=$(traffic_ctr rcvd_softirq)
+	fi
+	tools_pp pinned1k ibv_rc_pingpong $(($1 + 1)) 20 -s 1024 -m 1024 -c
+	if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
+		t_check "pinned1k: requests executed in the receive softirq" \
+			traffic_ctr_grew rcvd_softirq "$f0" -gt 0
+	fi
 }
 
 # tools_rping NAME PORT COUNT: rping -V (every ping's data validated) -v.

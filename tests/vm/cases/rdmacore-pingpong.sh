@@ -2,7 +2,8 @@
 # rdma-core's own programs between two VMs: ibv_rc_pingpong,
 # ibv_ud_pingpong, ibv_srq_pingpong (with -g GID index, exit status and
 # their "N iters in" line on both sides), ibv_rc_pingpong on On-Demand
-# Paging memory (-o, explicit and implicit, validated, ulimit -l 0; ODP on
+# Paging memory (-o, explicit and implicit, validated, ulimit -l 0; and
+# one-packet SENDs on ODP and on pinned memory, tools_pp_fast; ODP on
 # each side whose device advertises it: rxe in Debian 12 has none, so a
 # mixed pair runs ODP on the softodp side only, an rxe-only pair skips
 # these), and the rdma_cm programs: rping (-V: data validated), ucmatose
@@ -29,6 +30,7 @@ tools_rping rping 7174 20
 if traffic_pair_has softodp; then
 	tools_pp_odp odp 18535
 	tools_pp_odp iodp 18536 implicit
+	tools_pp_fast 18537
 fi
 
 # ucmatose: RC over rdma_cm, 2 connections x 10 messages; udaddy: UD (its
