@@ -4,8 +4,10 @@
  * ACKs against the oldest outstanding send WQEs, and runs the
  * retransmission and RNR timers' decisions.
  *
- * Runs in a pass of the QP's requester unit, its mutex held: process
- * context, may sleep (read responses are written to memory here).  See
+ * Runs in a pass of the QP's requester unit (its mutex and owner bit
+ * held): process context, may sleep (read responses are written to
+ * memory here); or, for a plain ACK, in the receive softirq with the
+ * owner bit held (sod_comp_fast()), where nothing it reaches sleeps.  See
  * docs/datapath.md, "RC completer".
  */
 #include "qp.h"
@@ -331,6 +333,51 @@ void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb)
 	sod_req_complete(qp);
 drop:
 	kfree_skb(skb);
+}
+
+/*
+ * sod_comp_fast - the completer's receive fast path (docs/datapath.md,
+ * "Receive fast path"): take a plain ACK (not a NAK, not a READ response
+ * or atomic ACK, which write to memory) for an RC QP in RTS right here in
+ * the receive softirq when nothing is queued before it and no requester
+ * pass runs (the unit's owner bit, one try): WQEs complete, CQEs are
+ * posted, the window and the timer move.  The requester's next packets
+ * are left to its work item, kicked whenever it is not idle afterwards
+ * (WQEs outstanding or unsent, or the SQ ring not waiting for a
+ * doorbell).  Returns true if it consumed @skb.  Softirq (sod_qp_rcv()
+ * from the UDP receive path, @qp referenced); never sleeps.
+ */
+bool sod_comp_fast(struct sod_qp *qp, struct sk_buff *skb)
+{
+	struct sk_buff_head *rxq = &qp->unit[SOD_UNIT_REQ].rxq;
+	int bit = SOD_QP_EV_OWNED + SOD_UNIT_REQ;
+	struct sod_pkt *pkt = SOD_PKT(skb);
+	struct sod_aeth *aeth;
+	bool busy;
+
+	if (pkt->opcode != SOD_OP_RC_ACKNOWLEDGE || qp->type != IB_QPT_RC ||
+	    !skb_queue_empty(rxq))
+		return false;
+	aeth = sod_pkt_ext(pkt, SOD_F_AETH);
+	if (((be32_to_cpu(aeth->smsn) >> 24) & SOD_AETH_KIND_MASK) !=
+	    SOD_AETH_ACK)
+		return false;
+	if (test_and_set_bit_lock(bit, &qp->events))
+		return false;
+	/* Owner now: no requester pass runs. */
+	if (!skb_queue_empty(rxq) || qp->destroyed ||
+	    READ_ONCE(qp->state) != IB_QPS_RTS || qp->req.rnr_wait) {
+		clear_bit_unlock(bit, &qp->events);
+		return false;
+	}
+	sod_comp_rcv(qp, skb);
+	busy = sod_req_outstanding(qp) || qp->req.cur != qp->req.fetch ||
+	       !(READ_ONCE(qp->sq.ring->flags) & SOFTODP_RING_F_DOORBELL);
+	sod_stat_inc(qp->sdev, SOD_STAT_RX_SOFTIRQ_ACK);
+	clear_bit_unlock(bit, &qp->events);
+	if (busy || test_bit(SOD_QP_EV_PASS + SOD_UNIT_REQ, &qp->events))
+		sod_qp_kick(qp, SOD_UNIT_REQ);
+	return true;
 }
 
 /*

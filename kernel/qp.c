@@ -48,37 +48,38 @@ void sod_qp_kick(struct sod_qp *qp, enum sod_unit_id id)
 }
 
 /*
- * sod_resp_own - take the responder's owner bit, which the receive
- * softirq's fast path (sod_resp_fast()) only ever tries: spin while a
- * softirq on another CPU holds it (it never sleeps and never waits, so
+ * sod_unit_own - take unit @u's owner bit, which the receive softirq's
+ * fast paths (sod_resp_fast(), sod_comp_fast()) only ever try: spin while
+ * a softirq on another CPU holds it (it never sleeps and never waits, so
  * this is short).  Kept while the holder sleeps (an ODP fault): the
- * softirq then queues its packet instead.  Process context, the
- * responder's mutex held (so only softirqs compete).
+ * softirq then queues its packet instead.  Process context, @u's mutex
+ * held (so only softirqs compete).
  */
-static void sod_resp_own(struct sod_qp *qp)
+static void sod_unit_own(struct sod_unit *u)
 {
-	lockdep_assert_held(&qp->unit[SOD_UNIT_RESP].mutex);
-	while (test_and_set_bit_lock(SOD_QP_EV_RESP_OWNED, &qp->events))
+	lockdep_assert_held(&u->mutex);
+	while (test_and_set_bit_lock(SOD_QP_EV_OWNED + u->id, &u->qp->events))
 		cpu_relax();
 }
 
-/* sod_resp_disown - give the bit back, before the responder's mutex. */
-static void sod_resp_disown(struct sod_qp *qp)
+/* sod_unit_disown - give the bit back, before the unit's mutex. */
+static void sod_unit_disown(struct sod_unit *u)
 {
-	clear_bit_unlock(SOD_QP_EV_RESP_OWNED, &qp->events);
+	clear_bit_unlock(SOD_QP_EV_OWNED + u->id, &u->qp->events);
 }
 
 /*
- * sod_qp_lock - take both units' mutexes, the requester's first, and the
- * responder's owner bit, for a verb that changes or reads the QP as a
- * whole (modify_qp, query_qp, destroy).  Waits for the passes running.
+ * sod_qp_lock - take both units' mutexes, the requester's first, and
+ * their owner bits, for a verb that changes or reads the QP as a whole
+ * (modify_qp, query_qp, destroy).  Waits for the passes running.
  * Process context, may sleep.
  */
 static void sod_qp_lock(struct sod_qp *qp)
 {
 	mutex_lock(&qp->unit[SOD_UNIT_REQ].mutex);
 	mutex_lock(&qp->unit[SOD_UNIT_RESP].mutex);
-	sod_resp_own(qp);
+	sod_unit_own(&qp->unit[SOD_UNIT_REQ]);
+	sod_unit_own(&qp->unit[SOD_UNIT_RESP]);
 }
 
 /*
@@ -90,7 +91,8 @@ static void sod_qp_unlock(struct sod_qp *qp)
 {
 	int id;
 
-	sod_resp_disown(qp);
+	sod_unit_disown(&qp->unit[SOD_UNIT_RESP]);
+	sod_unit_disown(&qp->unit[SOD_UNIT_REQ]);
 	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
 	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	/* The unlock, then the bit: pairs with sod_qp_run_one(). */
@@ -124,8 +126,8 @@ static bool sod_run_add(struct sod_run *run, struct sod_unit *u)
  * sod_qp_rcv - take a packet for @qp from the receive path; consumes @skb.
  * Responses go to the requester unit (its completer), requests to the
  * responder.  The caller holds a reference on @qp.  Softirq (@run NULL:
- * a request may be executed right here, sod_resp_fast(); otherwise the
- * unit's work item runs), or the process context of a pass that
+ * a request or an ACK may be handled right here, sod_resp_fast() and
+ * sod_comp_fast(); otherwise the unit's work item runs), or the process context of a pass that
  * delivered the packet locally (the unit goes on @run, see sod_qp_run()).
  * Any other caller in process context must pass a @run.
  */
@@ -134,7 +136,8 @@ void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 	enum sod_unit_id id = SOD_PKT(skb)->flags & SOD_F_RESP ?
 			      SOD_UNIT_REQ : SOD_UNIT_RESP;
 
-	if (!run && id == SOD_UNIT_RESP && sod_resp_fast(qp, skb))
+	if (!run && (id == SOD_UNIT_RESP ? sod_resp_fast(qp, skb) :
+				    sod_comp_fast(qp, skb)))
 		return;
 	skb_queue_tail(&qp->unit[id].rxq, skb);
 	if (!run || !sod_run_add(run, &qp->unit[id]))
@@ -471,8 +474,7 @@ static bool sod_qp_run_one(struct sod_unit *u, struct sod_run *run,
 		mutex_lock(&u->mutex);
 	else if (!mutex_trylock(&u->mutex))
 		return false;
-	if (u->id == SOD_UNIT_RESP)
-		sod_resp_own(qp);
+	sod_unit_own(u);
 	clear_bit(bit, &qp->events);
 	/* Clear before the pass reads the rings and the rxq. */
 	smp_mb__after_atomic();
@@ -480,8 +482,7 @@ static bool sod_qp_run_one(struct sod_unit *u, struct sod_run *run,
 	sod_unit_process(u);
 	u->run = NULL;
 	(*passes)++;
-	if (u->id == SOD_UNIT_RESP)
-		sod_resp_disown(qp);
+	sod_unit_disown(u);
 	mutex_unlock(&u->mutex);
 	/* The unlock, then the bit: a failed trylock elsewhere is seen. */
 	smp_mb();
@@ -759,7 +760,8 @@ static int sod_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 
 	sod_qp_lock(qp);
 	qp->destroyed = true;
-	sod_resp_disown(qp);
+	sod_unit_disown(&qp->unit[SOD_UNIT_RESP]);
+	sod_unit_disown(&qp->unit[SOD_UNIT_REQ]);
 	mutex_unlock(&qp->unit[SOD_UNIT_RESP].mutex);
 	mutex_unlock(&qp->unit[SOD_UNIT_REQ].mutex);
 	del_timer_sync(&qp->retrans_timer);

@@ -38,11 +38,12 @@ enum {
 	SOD_QP_EV_PASS,		/* + unit id: a pass is wanted (sod_qp_want()) */
 	SOD_QP_EV_PASS_LAST = SOD_QP_EV_PASS + SOD_UNITS - 1,
 	/*
-	 * The responder's state is owned (bit lock): by its pass or a verb
-	 * holding its mutex (taken after the mutex, spinning), or by the
-	 * receive softirq's fast path (a try, never a wait).
+	 * + unit id: the unit's state is owned (bit lock): by its pass or a
+	 * verb holding its mutex (taken after the mutex, spinning), or by
+	 * the receive softirq's fast path (a try, never a wait).
 	 */
-	SOD_QP_EV_RESP_OWNED,
+	SOD_QP_EV_OWNED,
+	SOD_QP_EV_OWNED_LAST = SOD_QP_EV_OWNED + SOD_UNITS - 1,
 };
 
 /*
@@ -126,6 +127,7 @@ void sod_comp_timers(struct sod_qp *qp);
 /* resp.c */
 void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb);
 bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb);
+bool sod_comp_fast(struct sod_qp *qp, struct sk_buff *skb);
 void sod_resp_reset(struct sod_qp *qp);
 void sod_resp_flush(struct sod_qp *qp);
 void sod_resp_send_pending_ack(struct sod_qp *qp);

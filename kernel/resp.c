@@ -782,8 +782,8 @@ static bool sod_resp_fast_mr(struct sod_qp *qp, u32 key)
  * when it is the simple, common case, and answer it, instead of queueing
  * it for the responder's work item.  The case: an RC QP without an SRQ
  * that receives (RTR, RTS, SQD), nothing queued before it and no pass
- * running (the responder's owner bit, SOD_QP_EV_RESP_OWNED, taken with a
- * try: the softirq never waits), no message in progress, no READ
+ * running (the responder's owner bit, SOD_QP_EV_OWNED + SOD_UNIT_RESP,
+ * taken with a try: the softirq never waits), no message in progress, no READ
  * streaming, the expected PSN, and a SEND ONLY (with immediate) or RDMA
  * WRITE ONLY (with immediate) whose memory is pinned: the WRITE's rkey,
  * or every SGE of the receive WQE, which is taken into the responder's
@@ -814,7 +814,7 @@ bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
 	}
 	if (qp->type != IB_QPT_RC || qp->srq || !skb_queue_empty(rxq))
 		return false;
-	if (test_and_set_bit_lock(SOD_QP_EV_RESP_OWNED, &qp->events))
+	if (test_and_set_bit_lock(SOD_QP_EV_OWNED + SOD_UNIT_RESP, &qp->events))
 		return false;
 	/* Owner now: no pass runs, nothing else changes resp. */
 	if (!skb_queue_empty(rxq) || qp->destroyed || !sod_qp_receives(qp) ||
@@ -840,7 +840,7 @@ bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
 	sod_stat_inc(qp->sdev, SOD_STAT_RX_SOFTIRQ);
 	done = true;
 out:
-	clear_bit_unlock(SOD_QP_EV_RESP_OWNED, &qp->events);
+	clear_bit_unlock(SOD_QP_EV_OWNED + SOD_UNIT_RESP, &qp->events);
 	return done;
 }
 

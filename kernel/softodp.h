@@ -108,6 +108,7 @@ enum sod_stat {
 	SOD_STAT_CWND_CUTS,		/* congestion window halvings */
 	SOD_STAT_TX_PACED,		/* requester waits for the local TX queue */
 	SOD_STAT_RX_SOFTIRQ,		/* requests executed in the receive softirq */
+	SOD_STAT_RX_SOFTIRQ_ACK,	/* ACKs taken in the receive softirq */
 	SOD_NUM_STATS
 };
 

@@ -6,7 +6,7 @@
 # under KASAN, lockdep, kmemleak and the sleep-in-atomic checks.  The
 # sod_traffic matrix (every op) at path MTU 1024 with messages of 0 to 3
 # packets, after which the server VM must have executed some requests in
-# its softirq; then tools_pp_fast (one-packet SENDs into ODP memory: none
+# its softirq and the client taken some ACKs there; then tools_pp_fast (one-packet SENDs into ODP memory: none
 # in the softirq; into pinned memory: some).
 # vms: 2
 # cost-debug: 420
@@ -19,12 +19,15 @@ set -u
 
 traffic_setup || exit 1
 barrier up 600
-fast0=$(traffic_ctr rcvd_softirq)
+fast0=$(traffic_ctr rcvd_softirq) acks0=$(traffic_ctr rcvd_softirq_acks)
 t_check "two-VM matrix, 0-3 packets, path MTU 1024" traffic_2vm small \
 	--mtu 1024 --sizes 0,1,63,1024,1025,3000
 if [ "$SOFTODP_VM_INDEX" = 0 ]; then
 	t_check "server: requests executed in the receive softirq" \
 		traffic_ctr_grew rcvd_softirq "$fast0" -gt 0
+else
+	t_check "client: ACKs taken in the receive softirq" \
+		traffic_ctr_grew rcvd_softirq_acks "$acks0" -gt 0
 fi
 tools_pp_fast 18537
 ! grep -q '^FAIL ' "$SOFTODP_OUT/results"
