@@ -127,9 +127,10 @@ static bool sod_run_add(struct sod_run *run, struct sod_unit *u)
  * Responses go to the requester unit (its completer), requests to the
  * responder.  The caller holds a reference on @qp.  Softirq (@run NULL:
  * a request or an ACK may be handled right here, sod_resp_fast() and
- * sod_comp_fast(); otherwise the unit's work item runs), or the process context of a pass that
- * delivered the packet locally (the unit goes on @run, see sod_qp_run()).
- * Any other caller in process context must pass a @run.
+ * sod_comp_fast(); otherwise the unit's work item runs), or the process
+ * context of a pass that delivered the packet locally (the unit goes on
+ * @run, see sod_qp_run()).  Any other caller in process context must
+ * pass a @run.
  */
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 {
@@ -137,7 +138,7 @@ void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 			      SOD_UNIT_REQ : SOD_UNIT_RESP;
 
 	if (!run && (id == SOD_UNIT_RESP ? sod_resp_fast(qp, skb) :
-				    sod_comp_fast(qp, skb)))
+					   sod_comp_fast(qp, skb)))
 		return;
 	skb_queue_tail(&qp->unit[id].rxq, skb);
 	if (!run || !sod_run_add(run, &qp->unit[id]))

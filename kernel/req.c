@@ -5,8 +5,11 @@
  * flushes them when the QP is in error.
  *
  * Everything here runs in a pass of the QP's requester unit, its mutex
- * held: process context, may sleep (the payload is read from memory as packets are
- * built).  See docs/datapath.md, "RC requester".
+ * and owner bit held: process context, may sleep (the payload is read
+ * from memory as packets are built).  See docs/datapath.md, "RC
+ * requester".  Only sod_req_complete() and what it calls (retiring WQEs,
+ * CQEs, timers) also run in the receive softirq, under the owner bit
+ * (sod_comp_fast()).
  */
 #include "qp.h"
 

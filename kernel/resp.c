@@ -783,9 +783,9 @@ static bool sod_resp_fast_mr(struct sod_qp *qp, u32 key)
  * it for the responder's work item.  The case: an RC QP without an SRQ
  * that receives (RTR, RTS, SQD), nothing queued before it and no pass
  * running (the responder's owner bit, SOD_QP_EV_OWNED + SOD_UNIT_RESP,
- * taken with a try: the softirq never waits), no message in progress, no READ
- * streaming, the expected PSN, and a SEND ONLY (with immediate) or RDMA
- * WRITE ONLY (with immediate) whose memory is pinned: the WRITE's rkey,
+ * taken with a try: the softirq never waits), no message in progress, no
+ * READ streaming, the expected PSN, and a SEND ONLY (with immediate) or
+ * RDMA WRITE ONLY (with immediate) whose memory is pinned: the WRITE's rkey,
  * or every SGE of the receive WQE, which is taken into the responder's
  * hand first (a WQE taken and then found to name an ODP MR stays in hand
  * for the pass, as if the pass had taken it).  Returns true if it
