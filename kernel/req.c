@@ -7,9 +7,10 @@
  * Everything here runs in a pass of the QP's requester unit, its mutex
  * and owner bit held: process context, may sleep (the payload is read
  * from memory as packets are built).  See docs/datapath.md, "RC
- * requester".  Only sod_req_complete() and what it calls (retiring WQEs,
- * CQEs, timers) also run in the receive softirq, under the owner bit
- * (sod_comp_fast()).
+ * requester".  What the completer calls here (sod_req_complete(),
+ * sod_req_restart_timer(), sod_req_rewind(), sod_req_outstanding()) also
+ * runs in the receive softirq under the owner bit (sod_comp_fast()); none
+ * of it sleeps or touches memory other than the rings.
  */
 #include "qp.h"
 
