@@ -212,9 +212,10 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * sod_pkt_xmit - send a packet from sod_pkt_alloc() whose BTH..pad the
  * caller has filled in.
  *
- * Process context (a pass of a QP unit, its mutex held); does not sleep.
- * Always consumes @skb.  Appends the ICRC, pushes UDP (checksum 0 over
- * IPv4, as rdma_rxe does; a real checksum over IPv6, which rxe and every RoCE
+ * Process context (a pass of a QP unit, its mutex held), or the receive
+ * softirq's fast path (its ACKs, @run NULL); does not sleep.  Always
+ * consumes @skb.  Appends the ICRC, pushes UDP (checksum 0 over IPv4, as
+ * rdma_rxe does; a real checksum over IPv6, which rxe and every RoCE
  * receiver accept) and the IP header (DF for IPv4), computes the ICRC over
  * those final headers and hands the packet to the IP layer.
  *
@@ -507,9 +508,7 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
 		goto drop;
 	}
 	/* A flood must not queue unbounded memory behind a slow worker. */
-	if (skb_queue_len(&qp->unit[SOD_PKT(skb)->flags & SOD_F_RESP ?
-				   SOD_UNIT_REQ : SOD_UNIT_RESP].rxq) >=
-	    SOD_RXQ_MAX) {
+	if (skb_queue_len(&qp->unit[sod_pkt_unit(skb)].rxq) >= SOD_RXQ_MAX) {
 		sod_qp_put(qp);
 		drop = SOD_STAT_RX_DROP_BUSY;
 		goto drop;

@@ -134,8 +134,7 @@ static bool sod_run_add(struct sod_run *run, struct sod_unit *u)
  */
 void sod_qp_rcv(struct sod_qp *qp, struct sk_buff *skb, struct sod_run *run)
 {
-	enum sod_unit_id id = SOD_PKT(skb)->flags & SOD_F_RESP ?
-			      SOD_UNIT_REQ : SOD_UNIT_RESP;
+	enum sod_unit_id id = sod_pkt_unit(skb);
 
 	if (!run && (id == SOD_UNIT_RESP ? sod_resp_fast(qp, skb) :
 					   sod_comp_fast(qp, skb)))

@@ -123,11 +123,11 @@ struct softodp_sge *sod_swqe_sges(struct sod_qp *qp, u32 idx);
 /* comp.c */
 void sod_comp_rcv(struct sod_qp *qp, struct sk_buff *skb);
 void sod_comp_timers(struct sod_qp *qp);
+bool sod_comp_fast(struct sod_qp *qp, struct sk_buff *skb);
 
 /* resp.c */
 void sod_resp_rcv(struct sod_qp *qp, struct sk_buff *skb);
 bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb);
-bool sod_comp_fast(struct sod_qp *qp, struct sk_buff *skb);
 void sod_resp_reset(struct sod_qp *qp);
 void sod_resp_flush(struct sod_qp *qp);
 void sod_resp_send_pending_ack(struct sod_qp *qp);

@@ -486,7 +486,10 @@ enum sod_unit_id {
 
 /**
  * struct sod_unit - one pass unit of a QP
- * @mutex: held by the unit's pass, and by modify_qp, query_qp, destroy
+ * @mutex: held by the unit's pass, and by modify_qp, query_qp, destroy;
+ *	whoever holds it also takes the unit's owner bit (SOD_QP_EV_OWNED +
+ *	@id in qp->events, qp.h), which guards the unit's state against the
+ *	receive softirq's fast path (that only tries the bit, never waits)
  * @work: the unit's work item on sod_wq (runs a pass with @mutex held)
  * @rxq: packets for this unit (responses for the requester, requests for
  *	the responder), queued by the receive path
@@ -502,6 +505,15 @@ struct sod_unit {
 	struct sod_qp *qp;
 	enum sod_unit_id id;
 };
+
+/*
+ * sod_pkt_unit - the unit that takes a received packet: responses go to
+ * the requester (its completer), requests to the responder.  Any context.
+ */
+static inline enum sod_unit_id sod_pkt_unit(struct sk_buff *skb)
+{
+	return SOD_PKT(skb)->flags & SOD_F_RESP ? SOD_UNIT_REQ : SOD_UNIT_RESP;
+}
 
 /**
  * struct sod_qp - queue pair
@@ -526,7 +538,7 @@ struct sod_unit {
  * @swqe: requester's per-slot state, @sq num_slots entries
  * @attr: attributes set by modify_qp (under both unit mutexes; a pass
  *	holds one of them, so it reads them freely)
- * @retrans_timer, @rnr_timer: queue @work when they fire
+ * @retrans_timer, @rnr_timer: kick the requester unit when they fire
  * @tx_out: packets of this QP handed to the IP layer and not yet freed by
  *	it (queued in a qdisc, a driver's TX ring, a neighbour's queue);
  *	each holds a QP reference (sod_qp_tx_hold())
