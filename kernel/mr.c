@@ -298,7 +298,8 @@ int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
  * of @mr (writing if @write): for an ODP MR, map up to SOD_ODP_PREFETCH
  * bytes of it now, in batches, faulting what is missing.  Best effort:
  * a failure shows up in the access itself.  The caller checked rights and
- * range and holds a reference.  Process context (QP worker), may sleep.
+ * range and holds a reference.  Process context (QP worker), may sleep;
+ * outside it (the receive fast path's softirq) it does nothing.
  */
 void sod_mr_prefetch(struct sod_mr *mr, u64 iova, u64 len, bool write)
 {

@@ -213,13 +213,14 @@ static int sod_resp_scatter(struct sod_qp *qp, void *buf, u32 len)
  * unknown, so a SEND of one packet prefetches nothing (its copy faults
  * the pages it needs), and a longer one maps at most SOD_ODP_PREFETCH
  * bytes ahead of what has arrived.  Best effort.  The QP's work item
- * (responder unit mutex held): may sleep; never the receive softirq.
+ * (responder unit mutex held): may sleep.  From the receive fast path
+ * (softirq; its memory is pinned, nothing to map) it returns at once.
  */
 static void sod_resp_recv_prefetch(struct sod_qp *qp, u32 len)
 {
 	u32 off = qp->resp.recv_off;
 
-	if (off + len <= qp->resp.recv_pf)
+	if (!in_task() || off + len <= qp->resp.recv_pf)
 		return;
 	sod_sge_prefetch(qp, qp->resp.rsge, qp->resp.rwqe.num_sge, off,
 			 SOD_ODP_PREFETCH, true);
@@ -783,51 +784,60 @@ static bool sod_resp_fast_mr(struct sod_qp *qp, u32 key)
  * it for the responder's work item.  The case: an RC QP without an SRQ
  * that receives (RTR, RTS, SQD), nothing queued before it and no pass
  * running (the responder's owner bit, SOD_QP_EV_OWNED + SOD_UNIT_RESP,
- * taken with a try: the softirq never waits), no message in progress, no
- * READ streaming, the expected PSN, and a SEND ONLY (with immediate) or
- * RDMA WRITE ONLY (with immediate) whose memory is pinned: the WRITE's rkey,
- * or every SGE of the receive WQE, which is taken into the responder's
- * hand first (a WQE taken and then found to name an ODP MR stays in hand
- * for the pass, as if the pass had taken it).  Returns true if it
- * consumed @skb; false leaves @skb to the caller, who queues it.
+ * taken with a try: the softirq never waits), no READ streaming, no ACK
+ * left pending, the expected PSN, and a packet of a SEND or an RDMA WRITE
+ * (with or without immediate) that is in sequence (FIRST or ONLY outside a
+ * message, MIDDLE or LAST inside one) and whose memory is pinned: the
+ * WRITE's rkey (from the RETH, or the one the message's first packet
+ * named), or every SGE of the receive WQE, which is taken into the
+ * responder's hand first (a WQE taken and then found to name an ODP MR
+ * stays in hand for the pass, as if the pass had taken it).  The checks
+ * are made for every packet, so a message may move between the pass and
+ * the softirq packet by packet; anything out of sequence is left to the
+ * pass, which answers it.  Returns true if it consumed @skb; false leaves
+ * @skb to the caller, who queues it.
  *
  * Softirq (sod_qp_rcv() from the UDP receive path, @qp referenced);
  * never sleeps, never touches ODP memory.  The memory copies, the CQE,
  * the ACK (sod_pkt_xmit() to the network; a local destination never
- * reaches the softirq) all work in this context.
+ * reaches the softirq) all work in this context; the ODP prefetches on
+ * the way do nothing outside process context.
  */
 bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
 {
 	struct sk_buff_head *rxq = &qp->unit[SOD_UNIT_RESP].rxq;
 	struct sod_pkt *pkt = SOD_PKT(skb);
+	u32 f = pkt->flags;
 	bool done = false;
-	u32 i;
+	u32 i, rkey;
 
-	switch (pkt->opcode) {
-	case SOD_OP_RC_SEND_ONLY:
-	case SOD_OP_RC_SEND_ONLY_IMM:
-	case SOD_OP_RC_WRITE_ONLY:
-	case SOD_OP_RC_WRITE_ONLY_IMM:
-		break;
-	default:
+	/* Opcodes 0x00-0x0b: SEND and RDMA WRITE, FIRST to ONLY_IMM. */
+	if (pkt->opcode > SOD_OP_RC_WRITE_ONLY_IMM)
 		return false;
-	}
 	if (qp->type != IB_QPT_RC || qp->srq || !skb_queue_empty(rxq))
 		return false;
 	if (test_and_set_bit_lock(SOD_QP_EV_OWNED + SOD_UNIT_RESP, &qp->events))
 		return false;
 	/* Owner now: no pass runs, nothing else changes resp. */
 	if (!skb_queue_empty(rxq) || qp->destroyed || !sod_qp_receives(qp) ||
-	    qp->resp.in_msg || qp->resp.rd_streaming ||
-	    qp->resp.ack_pending || pkt->psn != qp->resp.epsn)
+	    qp->resp.in_msg == !!(f & SOD_F_FIRST) ||
+	    qp->resp.rd_streaming || qp->resp.ack_pending ||
+	    pkt->psn != qp->resp.epsn)
 		goto out;
-	if (pkt->flags & SOD_F_WRITE) {
-		struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
+	if (f & SOD_F_WRITE) {
+		if (f & SOD_F_FIRST) {
+			struct sod_reth *reth = sod_pkt_ext(pkt, SOD_F_RETH);
 
-		if (!sod_resp_fast_mr(qp, be32_to_cpu(reth->rkey)))
+			rkey = be32_to_cpu(reth->rkey);
+		} else {
+			rkey = qp->resp.wrkey;
+		}
+		if (!sod_resp_fast_mr(qp, rkey))
 			goto out;
 	}
-	if ((pkt->flags & SOD_F_SEND) || (pkt->flags & SOD_F_IMMDT)) {
+	if ((f & SOD_F_SEND) && !(f & SOD_F_FIRST) && !qp->resp.have_rwqe)
+		goto out;
+	if ((f & SOD_F_SEND) || (f & SOD_F_IMMDT)) {
 		if (sod_resp_get_rwqe(qp))
 			goto out;
 		for (i = 0; i < qp->resp.rwqe.num_sge; i++)

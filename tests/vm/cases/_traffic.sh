@@ -266,11 +266,12 @@ tools_pp_odp() {
 }
 
 # tools_pp_fast PORT: one-packet SENDs (ibv_rc_pingpong -s 1024 at path
-# MTU 1024, validated), first into ODP buffers, then into pinned ones
-# (ports PORT and PORT+1).  On a softodp VM the receive softirq's fast path
-# (docs/datapath.md, counter rcvd_softirq) must leave every ODP request to
-# the responder's pass (ODP may fault; the softirq never sleeps) and take
-# some of the pinned ones.  Every VM must make the same calls.
+# MTU 1024, validated), first into ODP buffers, then into pinned ones, then
+# four-packet SENDs (-s 4096) into pinned ones (ports PORT to PORT+2).  On a
+# softodp VM the receive softirq's fast path (docs/datapath.md, counter
+# rcvd_softirq) must leave every ODP request to the responder's pass (ODP
+# may fault; the softirq never sleeps) and take some of the pinned ones,
+# of both sizes.  Every VM must make the same calls.
 tools_pp_fast() {
 	local f0=x
 	[ "$SOD_TRAFFIC_DEV" != softodp ] || f0=$(traffic_ctr rcvd_softirq)
@@ -283,6 +284,13 @@ tools_pp_fast() {
 	tools_pp pinned1k ibv_rc_pingpong $(($1 + 1)) 20 -s 1024 -m 1024 -c
 	if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
 		t_check "pinned1k: requests executed in the receive softirq" \
+			traffic_ctr_grew rcvd_softirq "$f0" -gt 0
+		f0=$(traffic_ctr rcvd_softirq)
+	fi
+	# Four-packet SENDs: FIRST, MIDDLE and LAST packets are fast-pathed too.
+	tools_pp pinned4k ibv_rc_pingpong $(($1 + 2)) 20 -s 4096 -m 1024 -c
+	if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
+		t_check "pinned4k: multi-packet requests executed in the receive softirq" \
 			traffic_ctr_grew rcvd_softirq "$f0" -gt 0
 	fi
 }

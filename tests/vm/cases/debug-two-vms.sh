@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The debug tier's two-VM case: what only traffic over a link exercises
 # (loopback never leaves the device, so no debug-tier case saw it): the
-# UDP receive softirq, and in it softodp's fast path for one-packet
-# requests to pinned memory (docs/datapath.md, "Receive fast path"),
-# under KASAN, lockdep, kmemleak and the sleep-in-atomic checks.  The
-# sod_traffic matrix (every op) at path MTU 1024 with messages of 0 to 3
-# packets, after which the server VM must have executed some requests in
-# its softirq and the client taken some ACKs there; then tools_pp_fast (one-packet SENDs into ODP memory: none
-# in the softirq; into pinned memory: some).
+# UDP receive softirq, and in it softodp's fast path for requests to
+# pinned memory (docs/datapath.md, "Receive fast path"), under KASAN,
+# lockdep, kmemleak and the sleep-in-atomic checks.  The sod_traffic
+# matrix (every op) at path MTU 1024 with messages of 0 to 3 packets,
+# after which the server VM must have executed some requests in its
+# softirq and the client taken some ACKs there; then tools_pp_fast
+# (one-packet SENDs into ODP memory: none in the softirq; one- and
+# four-packet SENDs into pinned memory: some).
 # vms: 2
 # cost-debug: 420
 # tiers: debug
