@@ -6,8 +6,9 @@
  *
  * Runs in a pass of the QP's requester unit (its mutex and owner bit
  * held): process context, may sleep (read responses are written to
- * memory here); or, for a plain ACK, in the receive softirq with the
- * owner bit held (sod_comp_fast()), where nothing it reaches sleeps.  See
+ * memory here); or, for a plain ACK or a READ response into pinned
+ * memory, in the receive softirq with the owner bit held
+ * (sod_comp_fast()), where nothing it reaches sleeps.  See
  * docs/datapath.md, "RC completer".
  */
 #include "qp.h"
@@ -336,44 +337,87 @@ drop:
 }
 
 /*
+ * sod_comp_fast_read - may READ response @pkt be taken in the receive
+ * softirq?  Only the next PSN expected, for the READ at the head of the
+ * send queue, whose SGEs all name pinned or DMA MRs (the payload is
+ * written there).  Anything else (a gap, a response that implicitly
+ * acknowledges earlier WQEs, ODP memory) is left to the pass.  Requester
+ * owner bit held; softirq.
+ */
+static bool sod_comp_fast_read(struct sod_qp *qp, struct sod_pkt *pkt)
+{
+	struct sod_swqe *s = sod_comp_head(qp);
+	struct softodp_sge *sge;
+	u32 i;
+
+	if (!s || s->hdr.opcode != IB_WR_RDMA_READ ||
+	    pkt->psn != sod_psn_add(qp->req.last_psn_acked, 1) ||
+	    sod_psn_diff(pkt->psn, s->first_psn) < 0 ||
+	    sod_psn_diff(pkt->psn, s->last_psn) > 0)
+		return false;
+	sge = sod_swqe_sges(qp, sod_swqe_index(qp, s));
+	for (i = 0; i < s->hdr.num_sge; i++)
+		if (READ_ONCE(sge[i].length) &&
+		    !sod_mr_key_pinned(qp->sdev, READ_ONCE(sge[i].lkey)))
+			return false;
+	return true;
+}
+
+/*
  * sod_comp_fast - the completer's receive fast path (docs/datapath.md,
- * "Receive fast path"): take a plain ACK (not a NAK, not a READ response
- * or atomic ACK, which write to memory) for an RC QP in RTS right here in
- * the receive softirq when nothing is queued before it and no requester
- * pass runs (the unit's owner bit, one try): WQEs complete, CQEs are
- * posted, the window and the timer move.  The requester's next packets
- * are left to its work item, kicked whenever it is not idle afterwards
- * (WQEs outstanding or unsent, or the SQ ring not waiting for a
- * doorbell).  Returns true if it consumed @skb.  Softirq (sod_qp_rcv()
- * from the UDP receive path, @qp referenced); never sleeps.
+ * "Receive fast path"): take a plain ACK (not a NAK, not an atomic ACK)
+ * or a READ response into pinned memory (sod_comp_fast_read()) for an RC
+ * QP in RTS right here in the receive softirq when nothing is queued
+ * before it and no requester pass runs (the unit's owner bit, one try):
+ * WQEs complete, CQEs are posted, the window and the timer move.  The
+ * requester's next packets are left to its work item, kicked whenever it
+ * is not idle afterwards (WQEs outstanding or unsent, or the SQ ring not
+ * waiting for a doorbell).  Returns true if it consumed @skb.  Softirq
+ * (sod_qp_rcv() from the UDP receive path, @qp referenced); never
+ * sleeps.
  */
 bool sod_comp_fast(struct sod_qp *qp, struct sk_buff *skb)
 {
 	struct sk_buff_head *rxq = &qp->unit[SOD_UNIT_REQ].rxq;
 	int bit = SOD_QP_EV_OWNED + SOD_UNIT_REQ;
 	struct sod_pkt *pkt = SOD_PKT(skb);
+	bool read = false, busy;
 	struct sod_aeth *aeth;
-	bool busy;
 
-	if (pkt->opcode != SOD_OP_RC_ACKNOWLEDGE || qp->type != IB_QPT_RC ||
-	    !skb_queue_empty(rxq))
+	switch (pkt->opcode) {
+	case SOD_OP_RC_READ_RESPONSE_FIRST:
+	case SOD_OP_RC_READ_RESPONSE_MIDDLE:
+	case SOD_OP_RC_READ_RESPONSE_LAST:
+	case SOD_OP_RC_READ_RESPONSE_ONLY:
+		read = true;
+		break;
+	case SOD_OP_RC_ACKNOWLEDGE:
+		break;
+	default:
 		return false;
-	aeth = sod_pkt_ext(pkt, SOD_F_AETH);
-	if (((be32_to_cpu(aeth->smsn) >> 24) & SOD_AETH_KIND_MASK) !=
-	    SOD_AETH_ACK)
+	}
+	if (qp->type != IB_QPT_RC || !skb_queue_empty(rxq))
 		return false;
+	if (pkt->flags & SOD_F_AETH) {
+		aeth = sod_pkt_ext(pkt, SOD_F_AETH);
+		if (((be32_to_cpu(aeth->smsn) >> 24) & SOD_AETH_KIND_MASK) !=
+		    SOD_AETH_ACK)
+			return false;
+	}
 	if (test_and_set_bit_lock(bit, &qp->events))
 		return false;
 	/* Owner now: no requester pass runs. */
 	if (!skb_queue_empty(rxq) || qp->destroyed ||
-	    READ_ONCE(qp->state) != IB_QPS_RTS || qp->req.rnr_wait) {
+	    READ_ONCE(qp->state) != IB_QPS_RTS || qp->req.rnr_wait ||
+	    (read && !sod_comp_fast_read(qp, pkt))) {
 		clear_bit_unlock(bit, &qp->events);
 		return false;
 	}
 	sod_comp_rcv(qp, skb);
 	busy = sod_req_outstanding(qp) || qp->req.cur != qp->req.fetch ||
 	       !(READ_ONCE(qp->sq.ring->flags) & SOFTODP_RING_F_DOORBELL);
-	sod_stat_inc(qp->sdev, SOD_STAT_RX_SOFTIRQ_ACK);
+	sod_stat_inc(qp->sdev, read ? SOD_STAT_RX_SOFTIRQ_READ :
+					SOD_STAT_RX_SOFTIRQ_ACK);
 	clear_bit_unlock(bit, &qp->events);
 	if (busy || test_bit(SOD_QP_EV_PASS + SOD_UNIT_REQ, &qp->events))
 		sod_qp_kick(qp, SOD_UNIT_REQ);

@@ -226,6 +226,7 @@ static const struct rdma_stat_desc sod_stat_descs[SOD_NUM_STATS] = {
 	[SOD_STAT_TX_PACED] = { .name = "tx_paced" },
 	[SOD_STAT_RX_SOFTIRQ] = { .name = "rcvd_softirq" },
 	[SOD_STAT_RX_SOFTIRQ_ACK] = { .name = "rcvd_softirq_acks" },
+	[SOD_STAT_RX_SOFTIRQ_READ] = { .name = "rcvd_softirq_read_resps" },
 };
 
 /*

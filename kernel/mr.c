@@ -294,6 +294,22 @@ int sod_mr_atomic(struct sod_mr *mr, u64 iova, bool cmp_swap, u64 cmp,
 }
 
 /*
+ * sod_mr_key_pinned - does @key (an lkey or rkey) name a pinned or DMA
+ * MR, whose memory any context may touch?  No for an ODP MR (its pages
+ * are under a mutex and may need a fault) and for an unknown key (the
+ * pass reports that).  The receive fast paths ask it.  Any context.
+ */
+bool sod_mr_key_pinned(struct sod_dev *sdev, u32 key)
+{
+	struct sod_mr *mr = sod_mr_get(sdev, key);
+	bool ok = mr && mr->type != SOD_MR_ODP;
+
+	if (mr)
+		sod_mr_put(mr);
+	return ok;
+}
+
+/*
  * sod_mr_prefetch - an operation is about to access [@iova, @iova + @len)
  * of @mr (writing if @write): for an ODP MR, map up to SOD_ODP_PREFETCH
  * bytes of it now, in batches, faulting what is missing.  Best effort:

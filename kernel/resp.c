@@ -762,22 +762,6 @@ bool sod_resp_may_take(struct sod_qp *qp, struct sk_buff *skb)
 }
 
 /*
- * sod_resp_fast_mr - may the receive softirq touch the memory of the MR
- * named @key (lkey or rkey)?  Only pinned and DMA MRs: an ODP MR's pages
- * are under a mutex and may need a fault.  An unknown key says no, and
- * the pass reports it.  Any context.
- */
-static bool sod_resp_fast_mr(struct sod_qp *qp, u32 key)
-{
-	struct sod_mr *mr = sod_mr_get(qp->sdev, key);
-	bool ok = mr && mr->type != SOD_MR_ODP;
-
-	if (mr)
-		sod_mr_put(mr);
-	return ok;
-}
-
-/*
  * sod_resp_fast - the receive fast path (docs/datapath.md, "Receive fast
  * path"): execute request @skb for @qp right here in the receive softirq
  * when it is the simple, common case, and answer it, instead of queueing
@@ -832,7 +816,7 @@ bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
 		} else {
 			rkey = qp->resp.wrkey;
 		}
-		if (!sod_resp_fast_mr(qp, rkey))
+		if (!sod_mr_key_pinned(qp->sdev, rkey))
 			goto out;
 	}
 	if ((f & SOD_F_SEND) && !(f & SOD_F_FIRST) && !qp->resp.have_rwqe)
@@ -842,7 +826,7 @@ bool sod_resp_fast(struct sod_qp *qp, struct sk_buff *skb)
 			goto out;
 		for (i = 0; i < qp->resp.rwqe.num_sge; i++)
 			if (qp->resp.rsge[i].length &&
-			    !sod_resp_fast_mr(qp, qp->resp.rsge[i].lkey))
+			    !sod_mr_key_pinned(qp->sdev, qp->resp.rsge[i].lkey))
 				goto out;
 	}
 	sod_resp_rcv(qp, skb);

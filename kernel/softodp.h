@@ -109,6 +109,7 @@ enum sod_stat {
 	SOD_STAT_TX_PACED,		/* requester waits for the local TX queue */
 	SOD_STAT_RX_SOFTIRQ,		/* requests executed in the receive softirq */
 	SOD_STAT_RX_SOFTIRQ_ACK,	/* ACKs taken in the receive softirq */
+	SOD_STAT_RX_SOFTIRQ_READ,	/* READ responses taken there */
 	SOD_NUM_STATS
 };
 
@@ -796,6 +797,7 @@ int sod_srq_pop(struct sod_srq *srq, struct softodp_recv_wqe *wqe,
 extern const struct ib_device_ops sod_mr_ops;
 struct sod_mr *sod_mr_get(struct sod_dev *sdev, u32 key);
 void sod_mr_put(struct sod_mr *mr);
+bool sod_mr_key_pinned(struct sod_dev *sdev, u32 key);
 int sod_mr_check(struct sod_mr *mr, u32 pdn, u64 iova, u64 len, int access);
 int sod_mr_copy(struct sod_mr *mr, u64 iova, void *buf, u64 len,
 		enum sod_copy_dir dir);

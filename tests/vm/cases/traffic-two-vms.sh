@@ -5,7 +5,7 @@
 # shared by two QPs.  softodp's server VM must have executed some of the
 # one-packet requests in its receive softirq (rcvd_softirq, the fast
 # path for pinned memory, docs/datapath.md), the client some ACKs
-# (rcvd_softirq_acks).
+# (rcvd_softirq_acks) and some READ responses (rcvd_softirq_read_resps).
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 2
 # cost: 36
@@ -17,10 +17,11 @@ set -u
 
 traffic_setup 9000 || exit 1
 barrier up 180
-fast0=0 acks0=0
+fast0=0 acks0=0 reads0=0
 if [ "$SOD_TRAFFIC_DEV" = softodp ]; then
 	fast0=$(traffic_ctr rcvd_softirq)
 	acks0=$(traffic_ctr rcvd_softirq_acks)
+	reads0=$(traffic_ctr rcvd_softirq_read_resps)
 fi
 t_check "two-VM matrix, path MTU 1024" traffic_2vm mtu1024 --mtu 1024
 t_check "two-VM matrix, path MTU 4096" traffic_2vm mtu4096 --mtu 4096 \
@@ -33,5 +34,7 @@ if [ "$SOD_TRAFFIC_DEV" = softodp ] && [ "$SOFTODP_VM_INDEX" = 0 ]; then
 elif [ "$SOD_TRAFFIC_DEV" = softodp ]; then
 	t_check "client: ACKs taken in the receive softirq" \
 		traffic_ctr_grew rcvd_softirq_acks "$acks0" -gt 0
+	t_check "client: READ responses taken in the receive softirq" \
+		traffic_ctr_grew rcvd_softirq_read_resps "$reads0" -gt 0
 fi
 ! grep -q '^FAIL ' "$SOFTODP_OUT/results"
