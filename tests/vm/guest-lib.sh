@@ -14,14 +14,23 @@
 : "${SOFTODP_OUT:?guest-lib.sh: SOFTODP_OUT is not set (not inside a run-vm.sh guest?)}"
 _T_RESULTS=$SOFTODP_OUT/results
 
-_t_line() { # one line: newlines and tabs become spaces
-	local s=${*//$'\n'/ }
-	printf '%s' "${s//$'\t'/ }"
+# The helpers below start no process and fork no subshell where they can
+# help it: on the debug kernel (KASAN, lockdep) under emulation every fork
+# costs a good part of a second, and a case makes hundreds of checks.
+
+_t_line() { # _t_line VAR TEXT...: VAR = TEXT on one line (newlines, tabs -> spaces)
+	local s=${*:2}
+	s=${s//$'\n'/ }
+	printf -v "$1" '%s' "${s//$'\t'/ }"
 }
 _t_record() { # _t_record STATUS NAME [REASON]
-	local line
-	line="$1 $(_t_line "${T_PREFIX:-}$2")"
-	[ $# -lt 3 ] || line+=": $(_t_line "$3")"
+	local line part
+	_t_line part "${T_PREFIX:-}$2"
+	line="$1 $part"
+	if [ $# -ge 3 ]; then
+		_t_line part "$3"
+		line+=": $part"
+	fi
 	echo "$line" >>"$_T_RESULTS"
 	echo "$line"
 }
@@ -37,16 +46,22 @@ t_skip() { _t_record SKIP "$1" "${2:-skipped}"; }
 # work), PASS if it exits 0, else FAIL with its output (last 40 lines)
 # shown.  Returns CMD's status, so under `set -e` a failing check stops the
 # script (append `|| true` to go on).
+# The output goes to a file named after the shell and the nesting depth (a
+# check's command may run t_check itself), reused by the next check at that
+# depth: no mktemp, no rm.
+_T_DEPTH=0
 t_check() {
-	local name=$1 out rc last t0 t1
+	local name=$1 out rc=0 last t0 t1 tn
 	shift
-	out=$(mktemp /tmp/t_check.XXXXXX)
-	rc=0
-	t0=$(_t_now_us)
+	_T_DEPTH=$((_T_DEPTH + 1))
+	out=/tmp/t_check.$BASHPID.$_T_DEPTH
+	t0=${EPOCHREALTIME//[!0-9]/}
 	"$@" >"$out" 2>&1 </dev/null || rc=$?
-	t1=$(_t_now_us)
+	t1=${EPOCHREALTIME//[!0-9]/}
+	_T_DEPTH=$((_T_DEPTH - 1))
+	_t_line tn "${T_PREFIX:-}$name"
 	printf '%d.%01d %s\n' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 100000 % 10)) \
-		"$(_t_line "${T_PREFIX:-}$name")" >>"$SOFTODP_OUT/times"
+		"$tn" >>"$SOFTODP_OUT/times"
 	if [ $rc -eq 0 ]; then
 		t_pass "$name"
 	else
@@ -56,18 +71,31 @@ t_check() {
 		last=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | cut -c1-160)
 		t_fail "$name" "exit $rc${last:+ ($last)}"
 	fi
-	rm -f "$out"
 	return $rc
 }
 
-_t_us() { # seconds (may have a fraction) -> microseconds
-	local s=$1 i f=
+_t_us() { # _t_us VAR SECONDS (may have a fraction): VAR = microseconds
+	local s=$2 i f=
 	i=${s%%.*}
 	[[ $s != *.* ]] || f=${s#*.}
 	f=${f}000000
-	echo $((10#${i:-0} * 1000000 + 10#${f:0:6}))
+	printf -v "$1" '%d' $((10#${i:-0} * 1000000 + 10#${f:0:6}))
 }
-_t_now_us() { echo "${EPOCHREALTIME//[^0-9]/}"; }
+_t_now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+
+# _t_sleep SECONDS: sleep without starting sleep(1): read with a timeout
+# from a pipe that this shell itself holds open for writing (nothing ever
+# arrives).  Falls back to sleep(1) if the pipe cannot be made.
+_t_sleep() {
+	if [ -z "${_T_SLEEP_FD:-}" ]; then
+		exec {_T_SLEEP_FD}<> <(:) || _T_SLEEP_FD=none
+	fi
+	if [ "$_T_SLEEP_FD" = none ]; then
+		sleep "$1"
+	else
+		read -r -t "$1" -u "$_T_SLEEP_FD" _ || true
+	fi
+}
 
 # wait_for TIMEOUT CMD [ARGS...]: poll CMD until it succeeds, at most
 # TIMEOUT seconds (fractions allowed).  Returns 0 when CMD succeeded, 1 on
@@ -76,14 +104,15 @@ wait_for() {
 	local to=$1 deadline delay=0.02
 	shift
 	[ $# -gt 0 ] || { echo "usage: wait_for TIMEOUT CMD..." >&2; return 2; }
-	deadline=$(($(_t_now_us) + $(_t_us "$to")))
+	_t_us deadline "$to"
+	deadline=$((${EPOCHREALTIME//[!0-9]/} + deadline))
 	while :; do
 		"$@" && return 0
-		if [ "$(_t_now_us)" -ge "$deadline" ]; then
+		if [ "${EPOCHREALTIME//[!0-9]/}" -ge "$deadline" ]; then
 			echo "wait_for: timed out after $to s: $*" >&2
 			return 1
 		fi
-		sleep "$delay"
+		_t_sleep "$delay"
 		case $delay in 0.02) delay=0.05 ;; 0.05) delay=0.1 ;; 0.1) delay=0.2 ;; esac
 	done
 }
@@ -120,7 +149,8 @@ load_module() {
 	local ko=$1 d deps dir
 	shift
 	[ -f "$ko" ] || { echo "load_module: no such file: $ko" >&2; return 1; }
-	dir=$(dirname "$ko")
+	dir=${ko%/*}
+	[[ $ko == */* ]] || dir=.
 	deps=$(modinfo -F depends "$ko") || return 1
 	for d in ${deps//,/ }; do
 		[ ! -d "/sys/module/$d" ] || continue

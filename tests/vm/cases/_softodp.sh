@@ -9,18 +9,25 @@ export RDMAV_DRIVERS=$SOFTODP_BUILD/lib/libsoftodp
 sod_load() { load_module "$SOD_KO"; }
 
 # True if a UDP socket is bound to port 4791 (0x12B7) in this namespace.
+# (Read by the shell itself: no process, see guest-lib.sh.)
 sod_port_bound() {
-	awk 'FNR > 1 && $2 ~ /:12B7$/ { found = 1 } END { exit !found }' \
-		/proc/net/udp /proc/net/udp6
+	local f a
+	for f in /proc/net/udp /proc/net/udp6; do
+		[ -r "$f" ] || continue
+		while read -r _ a _; do
+			[[ $a != *:12B7 ]] || return 0
+		done <"$f"
+	done
+	return 1
 }
 
 sod_dev_exists() { [ -e "/sys/class/infiniband/$1" ]; }
 
 # Count of softodp devices (any name), matched by their hca_type.
 sod_dev_count() {
-	local n=0 f
+	local n=0 f t
 	for f in /sys/class/infiniband/*/hca_type; do
-		[ -f "$f" ] && [ "$(cat "$f")" = softodp ] && n=$((n + 1))
+		[ -f "$f" ] && read -r t <"$f" && [ "$t" = softodp ] && n=$((n + 1))
 	done
 	echo "$n"
 }

@@ -10,10 +10,10 @@
 # in one CI rehearsal and 1791 s in the next (every debug case 30-45 %
 # slower on that host): the timeout leaves room for both.
 # vms: 1
-# cost-debug: 800
+# cost-debug: 500
 # tiers: debug
 # timeout: 300
-# timeout-debug: 3000
+# timeout-debug: 2000
 set -u
 . "$SOFTODP_SRC/tests/vm/guest-lib.sh"
 . "$(dirname "$0")/_group.sh"

@@ -63,11 +63,19 @@ esac
 # "sod_odp: PASS|FAIL|SKIP NAME: ..." line.  A run without such a line, or
 # whose exit status disagrees with it, is a FAIL.  Status 1 if it failed.
 odp_record() {
-	local res=$1 log=$2 name=$3 rc=0 line
+	local res=$1 log=$2 name=$3 rc=0 line="" l
 	shift 3
 	"$@" >"$log" 2>&1 || rc=$?
-	sed 's/^/  /' "$log"
-	line=$(grep -m1 -E "^sod_odp: (PASS|FAIL|SKIP) $name: " "$log")
+	# The log, indented, and its first result line (no sed or grep: every
+	# process costs most of a second on the debug kernel).
+	while IFS= read -r l; do
+		echo "  $l"
+		case $l in
+		"sod_odp: PASS $name: "* | "sod_odp: FAIL $name: "* | "sod_odp: SKIP $name: "*)
+			[ -n "$line" ] || line=$l
+			;;
+		esac
+	done <"$log"
 	case $line in
 	"sod_odp: PASS $name: "* | "sod_odp: SKIP $name: "*)
 		if [ "$rc" -ne 0 ]; then
@@ -111,7 +119,7 @@ odp_pass() {
 echo 8 >/proc/sys/vm/nr_hugepages || true
 grep -E '^HugePages_(Total|Free)' /proc/meminfo
 ext4_img=/tmp/sod_odp_ext4.img
-ext4_dir=/mnt/sodext4
+ext4_dir=/tmp/sodext4  # /tmp: writable on the read-only debug root too
 modprobe loop 2>/dev/null || true
 if truncate -s 64M "$ext4_img" && mkfs.ext4 -q -F "$ext4_img" &&
 	mkdir -p "$ext4_dir" && mount -o loop "$ext4_img" "$ext4_dir"; then

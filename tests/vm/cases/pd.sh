@@ -16,12 +16,12 @@ rdma link add softodp0 type softodp netdev eth0 || { t_fail "link add" "failed";
 
 # The debug kernel (KASAN) runs each verb 10-20x slower: fewer rounds there
 # (it is there to check the paths, not to repeat them).
-iters=5000
-[[ $KVER != *-softodp-dbg ]] || iters=1000
+iters=5000 again=1000
+[[ $KVER != *-softodp-dbg ]] || iters=300 again=300
 t_check "PD alloc/dealloc loop, 4 contexts" \
 	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters $iters --contexts 4
 t_check "PD loop again (numbers reused cleanly)" \
-	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters 1000 --contexts 1
+	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters $again --contexts 1
 
 killed() {
 	"$SOD_PROGS/sod_pd_loop" --dev softodp0 --iters 100000000 --contexts 2 &
