@@ -10,7 +10,7 @@
 # in one CI rehearsal and 1791 s in the next (every debug case 30-45 %
 # slower on that host): the timeout leaves room for both.
 # vms: 1
-# cost-debug: 500
+# cost-debug: 1240
 # tiers: debug
 # timeout: 300
 # timeout-debug: 2000
