@@ -10,6 +10,11 @@
 #                                1 MiB x 20)
 #   sod.bench.iters=N            -n of the latency tests (default 200)
 #   sod.bench.mtu=N              eth0's MTU (default: left at 1500)
+#   sod.bench.pt=A,B,...         extra perftest arguments for every point,
+#                                both sides (commas become spaces), e.g.
+#                                sod.bench.pt=-e: wait for completions
+#                                with CQ events instead of busy-polling
+#                                (send/read tests; write_lat polls memory)
 #   sod.bench.trace=S            diagnostics: S seconds into each point,
 #                                record 0.3 s of ftrace (scheduler, work
 #                                queue, IRQ/softirq, system call and
@@ -58,6 +63,7 @@ iters=200
 trace=
 perfd=
 mtu=
+ptx=
 for a in $(</proc/cmdline); do
 	case $a in
 	sod.bench.points=*) points=${a#*=} ;;
@@ -66,6 +72,7 @@ for a in $(</proc/cmdline); do
 	sod.bench.trace=*) trace=${a#*=} ;;
 	sod.bench.perf=*) perfd=${a#*=} ;;
 	sod.bench.mtu=*) mtu=${a#*=} ;;
+	sod.bench.pt=*) ptx=${a#*=} ptx=${ptx//,/ } ;;
 	esac
 done
 if [ "$SOFTODP_NVMS" = 1 ]; then topo=loopback; else topo=two-vm; fi
@@ -163,7 +170,7 @@ for p in "${plist[@]}"; do
 	*_lat) extra="-n $iters" ;;
 	esac
 	# shellcheck disable=SC2206
-	args=(-d "$TDEV" -i 1 -x "$TGID" -F -p "$port" -s "$size" $extra)
+	args=(-d "$TDEV" -i 1 -x "$TGID" -F -p "$port" -s "$size" $extra $ptx)
 	name=$prog-$size
 	log=$SOFTODP_OUT/$name.client.log
 	slog=$SOFTODP_OUT/$name.server.log
