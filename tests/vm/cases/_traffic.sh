@@ -43,12 +43,16 @@ traffic_port_active() {
 
 # traffic_find_gid IPV4: print the index of the RoCE v2 GID ::ffff:IPV4.
 traffic_find_gid() {
-	local want f i t
-	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${1//./ })
+	local want f i t g
+	# shellcheck disable=SC2086
+	printf -v want '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${1//./ }
+	# (The shell's read, not cat: a process costs most of a second on the
+	# debug kernel, see guest-lib.sh.)
 	for f in /sys/class/infiniband/"$TDEV"/ports/1/gids/*; do
 		i=${f##*/}
-		[ "$(cat "$f" 2>/dev/null)" = "$want" ] || continue
-		t=$(cat "/sys/class/infiniband/$TDEV/ports/1/gid_attrs/types/$i" 2>/dev/null)
+		{ read -r g <"$f"; } 2>/dev/null || g=
+		[ "$g" = "$want" ] || continue
+		{ read -r t <"/sys/class/infiniband/$TDEV/ports/1/gid_attrs/types/$i"; } 2>/dev/null || t=
 		[ "$t" = "RoCE v2" ] || continue
 		echo "$i"
 		return 0
@@ -58,8 +62,15 @@ traffic_find_gid() {
 
 # traffic_ctr NAME: this VM's port counter NAME of $TDEV (rdma statistic).
 traffic_ctr() {
-	rdma statistic show link "$TDEV/1" | tr ' ' '\n' |
-		awk -v n="$1" 'p { print; exit } $0 == n { p = 1 }'
+	local out w p=
+	out=$(rdma statistic show link "$TDEV/1") || return
+	for w in $out; do
+		if [ -n "$p" ]; then
+			echo "$w"
+			return 0
+		fi
+		[ "$w" != "$1" ] || p=1
+	done
 }
 
 # traffic_ctr_grew NAME BEFORE OP N: the counter NAME, from BEFORE to now,
