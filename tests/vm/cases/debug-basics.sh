@@ -7,10 +7,12 @@
 # them as a case of its own.  The kernel log scan and the kmemleak check
 # cover the whole VM: a report fails this case, and the kernel log says
 # which case was running ("debug-basics: CASE").  Its script took 1357 s
-# in one CI rehearsal and 1791 s in the next (every debug case 30-45 %
-# slower on that host): the timeout leaves room for both.
+# and 1791 s in two CI rehearsals while the guest helpers still started a
+# process per check; since then the whole run took 1240 s with three or
+# four debug VMs sharing two CPUs and 560 s with a slot of its own
+# (tests/vm/README.md): the timeout leaves room for a slow host.
 # vms: 1
-# cost-debug: 1240
+# cost-debug: 560
 # tiers: debug
 # timeout: 300
 # timeout-debug: 2000

@@ -5,7 +5,7 @@
 # verbs-semantics program, under KASAN, lockdep and kmemleak.  Results are
 # named "CASE: name"; the stock tier runs each as a case of its own.
 # vms: 1
-# cost-debug: 890
+# cost-debug: 425
 # tiers: debug
 # timeout: 300
 # timeout-debug: 1800

@@ -10,7 +10,7 @@
 # tools_pp_fast (one-packet SENDs into ODP memory: none in the softirq;
 # one- and four-packet SENDs into pinned memory: some).
 # vms: 2
-# cost-debug: 920
+# cost-debug: 340
 # tiers: debug
 # timeout: 300
 # timeout-debug: 1500

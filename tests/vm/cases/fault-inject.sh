@@ -21,7 +21,7 @@
 # (boot 4.2, script 4.9, kmemleak scan and shutdown 2.1), and 14.4 min with
 # 7 other VMs: hence the 1200 s timeout.
 # vms: 1
-# cost-debug: 850
+# cost-debug: 460
 # tiers: debug
 # timeout: 1200
 set -u

@@ -8,7 +8,7 @@
 # ODP counters must show faults and invalidations, and softodp must unload.
 # vms: 1
 # cost: 74
-# cost-debug: 370
+# cost-debug: 235
 # timeout: 300
 # timeout-debug: 900
 set -u

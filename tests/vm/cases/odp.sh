@@ -30,7 +30,7 @@
 # Device kind: sod.dev=rxe|softodp on --append (see _traffic.sh).
 # vms: 1
 # cost: 116
-# cost-debug: 480
+# cost-debug: 310
 # numa: 2
 # timeout: 600
 # timeout-debug: 1500
