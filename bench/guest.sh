@@ -25,6 +25,14 @@
 #                                bench/trace-report.py (docs/performance.md,
 #                                "Two-VM 8-byte latency").  Distorts the
 #                                figures of that point.
+#   sod.bench.link=0|1           two VMs: before the points, measure the
+#                                link itself with bench/sod_linkprobe
+#                                (plain UDP between the guests, no RDMA
+#                                device): a busy-polling ping-pong's round
+#                                trip and a one-way stream of 1100-byte
+#                                datagrams; rows link_pingpong (usec) and
+#                                link_stream (MB/s) of bench.tsv.
+#                                Default 1.
 #   sod.bench.perf=S             diagnostics: S seconds into each point,
 #                                profile all CPUs for 2 s (perf record -a,
 #                                cpu-clock: there is no PMU under TCG) and
@@ -62,6 +70,7 @@ bytes=$((16 << 20))
 iters=200
 trace=
 perfd=
+link=1
 mtu=
 ptx=
 for a in $(</proc/cmdline); do
@@ -71,6 +80,7 @@ for a in $(</proc/cmdline); do
 	sod.bench.iters=*) iters=${a#*=} ;;
 	sod.bench.trace=*) trace=${a#*=} ;;
 	sod.bench.perf=*) perfd=${a#*=} ;;
+	sod.bench.link=*) link=${a#*=} ;;
 	sod.bench.mtu=*) mtu=${a#*=} ;;
 	sod.bench.pt=*) ptx=${a#*=} ptx=${ptx//,/ } ;;
 	esac
@@ -153,6 +163,47 @@ trace_window() {
 	} >"$2.trace.txt"
 	echo >$t/trace
 }
+
+# udp_bound PORT: is a UDP socket bound to PORT?
+udp_bound() {
+	local hex l
+	printf -v hex ':%04X ' "$1"
+	while read -r l; do
+		[[ $l == *"$hex"* ]] && return 0
+	done </proc/net/udp
+	return 1
+}
+
+# link_probe: the link's own floor and ceiling (sod.bench.link).
+link_probe() {
+	local probe=$SOFTODP_BUILD/bench/sod_linkprobe out=$SOFTODP_OUT/linkprobe.log
+	local med mbs l
+	[ -x "$probe" ] || { echo "bench: no $probe: link not measured"; return 0; }
+	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
+		timeout 60 "$probe" --server --port 18790 >"$out" 2>&1 &
+		wait_for 10 udp_bound 18790 || echo "bench: linkprobe server not up"
+		barrier linkprobe 60 || return 1
+		barrier linkprobe-done 120 || return 1
+		wait
+		return 0
+	fi
+	barrier linkprobe 60 || return 1
+	timeout 60 "$probe" --client "$SOFTODP_PEER_IP4" --port 18790 >"$out" 2>&1
+	barrier linkprobe-done 120 || return 1
+	med= mbs=
+	while read -r l; do
+		echo "bench: $l"
+		case $l in
+		"linkprobe: pingpong "*) l=${l#* med } med=${l%% *} ;;
+		"linkprobe: stream "*) l=${l%% MB/s} mbs=${l##* } ;;
+		esac
+	done <"$out"
+	printf '%s\tlink_pingpong\t8\t%s\t%s\tusec\t%s\t\n' "$SOD_TRAFFIC_DEV" "$topo" \
+		"${med:--}" "$([ -n "$med" ] && echo ok || echo fail)" >>"$tsv"
+	printf '%s\tlink_stream\t1100\t%s\t%s\tMB/s\t%s\t\n' "$SOD_TRAFFIC_DEV" "$topo" \
+		"${mbs:--}" "$([ -n "$mbs" ] && echo ok || echo fail)" >>"$tsv"
+}
+[ "$link" = 0 ] || [ "$topo" != two-vm ] || link_probe || exit 1
 
 port=18800
 

@@ -130,6 +130,12 @@ awk -F'\t' '
 function key(p, s, t) { return p SUBSEP s SUBSEP t }
 function run(r) { return runs > 1 ? " (run " r ")" : "" }
 $2 == "setup" || $2 == "run-vm" { notes[++nn] = $1 " " $4 run($9) ": " $8; next }
+# The link itself, measured in the VMs of each device kind (guest.sh, link_probe).
+$2 ~ /^link_/ {
+	haslink = 1
+	if ($7 == "ok" && $5 + 0 > 0) vals[$1, key($2, $3, $4)] = vals[$1, key($2, $3, $4)] " " $5
+	next
+}
 {
 	k = key($2, $3, $4)
 	if (!(k in seen)) { seen[k] = 1; order[++n] = k }
@@ -170,6 +176,17 @@ END {
 		printf "%-10s %8s %-9s %10s %10s %7s  %-7s", "ib_" a[1], human(a[2]), a[3], s, r, ratio, met
 		if (runs > 1) printf "  %s | %s", sr, rr
 		printf "\n"
+	}
+	if (haslink) {
+		print ""
+		print "the two-VM link alone (bench/sod_linkprobe: plain UDP between the guests, no RDMA"
+		print "device; measured in the softodp VMs | in the rxe VMs; median of the runs (lo-hi)):"
+		stat("softodp", key("link_pingpong", 8, "two-vm")); s = med " (" lo "-" hi ")"
+		stat("rxe", key("link_pingpong", 8, "two-vm")); r = med " (" lo "-" hi ")"
+		printf "  busy-polling UDP ping-pong, 8 B, round trip (usec):  %s | %s\n", s, r
+		stat("softodp", key("link_stream", 1100, "two-vm")); s = med " (" lo "-" hi ")"
+		stat("rxe", key("link_stream", 1100, "two-vm")); r = med " (" lo "-" hi ")"
+		printf "  one-way UDP stream, 1100 B datagrams, received (MB/s): %s | %s\n", s, r
 	}
 	if (nn) { print ""; print "failures:"; for (i = 1; i <= nn; i++) print "  " notes[i] }
 }' runs="$nruns" "$all"

@@ -250,6 +250,9 @@ trap 'exit 143' TERM
 # udp-pair.pl, which started this script with them open.  With one VM the
 # second socket stays open here, unread: packets to it are dropped.
 read -r -a link_fds <<<"$link_fds_env"
+# An experiment knob: SOFTODP_VM_CPUS="0 1" runs VM i (all its QEMU
+# threads) on the host CPU list given as word i (taskset -c syntax).
+read -r -a vm_cpus <<<"${SOFTODP_VM_CPUS:-}"
 qemu_args() { # qemu_args INDEX FD
 	local i=$1
 	printf '%s\n' -machine q35 -accel tcg -smp "$smp" -m "$mem" \
@@ -317,7 +320,7 @@ boot_watch() {
 # run_attempt: start the VMs, wait for all of them.  Sets t0, t1, qrc.
 run_attempt() {
 	local i fd other rc done_pid p
-	local -a args left nl watchers
+	local -a args left nl watchers pin
 	clean_outdir
 	pids=() t0=() t1=() qrc=() watchers=()
 	for ((i = 0; i < nvms; i++)); do
@@ -329,10 +332,12 @@ run_attempt() {
 		# pdeathsig: if this script is killed outright, its QEMUs die
 		# too.  The QEMU gets its own end of the link only ({other}>&-
 		# closes the other end for it).
+		pin=()
+		[ -z "${vm_cpus[i]:-}" ] || pin=(taskset -c "${vm_cpus[i]}")
 		setpriv --pdeathsig KILL \
 			timeout --signal=TERM --kill-after=10 "$timeout" \
 			setpriv --pdeathsig KILL \
-			qemu-system-x86_64 "${args[@]}" \
+			"${pin[@]}" qemu-system-x86_64 "${args[@]}" \
 			</dev/null >"$outdir/qemu-vm$i.log" 2>&1 {other}>&- &
 		pids[i]=$!
 	done
