@@ -440,7 +440,10 @@ void sod_comp_timers(struct sod_qp *qp)
 	}
 	if (!test_and_clear_bit(SOD_QP_EV_RETRANS, &qp->events))
 		return;
-	/* Progress since the timer was set (the event raced with it). */
+	/* Nothing outstanding (the timer is left running when it ends). */
+	if (!sod_req_outstanding(qp))
+		return;
+	/* Progress since the timer was set (sod_req_restart_timer()). */
 	if (time_before(jiffies, qp->req.retrans_deadline)) {
 		mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
 		return;

@@ -100,6 +100,50 @@ static bool sod_addr_is_local(struct net *net, const struct in6_addr *addr,
 #endif
 }
 
+/* sod_av.dst_memo: valid, destination local, local on this device's netdev. */
+#define SOD_DST_VALID		BIT(0)
+#define SOD_DST_LOCAL		BIT(1)
+#define SOD_DST_OWN		BIT(2)
+#define SOD_DST_FLAGS		(SOD_DST_VALID | SOD_DST_LOCAL | SOD_DST_OWN)
+#define SOD_DST_GEN_SHIFT	3
+
+/*
+ * sod_dst_kind - is @av's destination an address of this host
+ * (SOD_DST_LOCAL), and one of @sdev's own netdev (SOD_DST_OWN: a loopback
+ * on this device)?  For IPv4 the answer is kept in @av->dst_memo with the
+ * namespace's route generation (rt_genid_ipv4(), which the IP layer moves
+ * on every change of an address or route) and asked again when that moved:
+ * two FIB lookups per packet were a visible share of a loopback 8-byte
+ * round trip.  The generation is read before the lookups, so a change
+ * racing with them leaves an old generation in the memo, never a wrong
+ * answer under the new one.  Concurrent writers store answers of equal
+ * standing (WRITE_ONCE of one word).  IPv6 is asked every time and never
+ * answers SOD_DST_OWN.  Process or softirq context.
+ */
+static unsigned long sod_dst_kind(struct sod_dev *sdev, struct sod_av *av)
+{
+	struct net *net = sdev->net;
+	unsigned long gen, memo, kind = 0;
+	__be32 daddr = av->daddr.s6_addr32[3];
+
+	if (av->ipv6)
+		return sod_addr_is_local(net, &av->daddr, true) ?
+		       SOD_DST_LOCAL : 0;
+	gen = (unsigned long)rt_genid_ipv4(net) << SOD_DST_GEN_SHIFT;
+	memo = READ_ONCE(av->dst_memo);
+	if ((memo & SOD_DST_VALID) && (memo & ~SOD_DST_FLAGS) == gen)
+		return memo;
+	if (inet_addr_type(net, daddr) == RTN_LOCAL) {
+		kind = SOD_DST_LOCAL;
+		rcu_read_lock();
+		if (__ip_dev_find(net, daddr, false) == sdev->ndev)
+			kind |= SOD_DST_OWN;
+		rcu_read_unlock();
+	}
+	WRITE_ONCE(av->dst_memo, gen | kind | SOD_DST_VALID);
+	return kind;
+}
+
 /*
  * sod_route - the route for @av's addresses, which are not this host's
  * (sod_pkt_xmit() delivers those itself).  Process or softirq context.
@@ -206,7 +250,7 @@ static void sod_push_ipv6(struct net *net, struct sk_buff *skb,
 }
 
 static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
-		   struct sod_run *run);
+		   struct sod_dev *to, struct sod_run *run);
 
 /*
  * sod_pkt_xmit - send a packet from sod_pkt_alloc() whose BTH..pad the
@@ -237,13 +281,14 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
  * SOD_STAT_TX_DROP.  Returns 0 or a negative errno (no route, IPv6
  * unavailable, the stack dropped it).
  */
-int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
+int sod_pkt_xmit(struct sod_dev *sdev, struct sod_av *av,
 		 u16 src_port, struct sk_buff *skb, struct sod_qp *owner,
 		 struct sod_run *run)
 {
 	struct sod_net *sn = net_generic(sdev->net, sod_net_id);
 	struct net *net = sdev->net;
 	struct dst_entry *dst;
+	unsigned long kind;
 	unsigned int len;
 	__le32 icrc;
 	struct sock *sk;
@@ -259,7 +304,8 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 	}
 
 	/* A local packet needs no route: the defaults give its hop limit. */
-	local = sod_addr_is_local(net, &av->daddr, av->ipv6);
+	kind = sod_dst_kind(sdev, av);
+	local = kind & SOD_DST_LOCAL;
 	dst = local ? NULL : sod_route(sdev, sn, av);
 	if (!local && !dst) {
 		sod_dbg(sdev, "no route to %pI6c\n", &av->daddr);
@@ -292,7 +338,7 @@ int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
 		sod_stat_inc(sdev, SOD_STAT_TX_PACKETS);
 		sod_stat_add(sdev, SOD_STAT_TX_BYTES, len);
 		sod_stat_inc(sdev, SOD_STAT_TX_LOCAL);
-		sod_rx(net, skb, true, run);
+		sod_rx(net, skb, true, kind & SOD_DST_OWN ? sdev : NULL, run);
 		return 0;
 	}
 
@@ -433,10 +479,11 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6, bool local)
  * sod_rx - one RoCEv2 packet arrived: check it, find its device and QP,
  * and queue it on the QP for its pass.
  *
- * Softirq context (sod_udp_encap_recv(), @local false, @run NULL), or the
- * process context of a QP pass for a packet this host sent to itself
- * (sod_pkt_xmit(), @local true: no ICRC to check, and the QP goes on
- * @run).  Never sleeps, never touches user memory.  Always consumes the
+ * Softirq context (sod_udp_encap_recv(), @local false, @to and @run NULL),
+ * or the process context of a QP pass for a packet this host sent to
+ * itself (sod_pkt_xmit(), @local true: no ICRC to check, and the QP goes on
+ * @run; @to is the receiving device if the sender knows it, which then
+ * need not be looked up, else NULL).  Never sleeps, never touches user memory.  Always consumes the
  * skb.  A packet is dropped and counted on its device (each reason its own
  * counter) when malformed, of an unknown opcode, when its ICRC or P_Key is
  * wrong, when no QP has its destination QPN or the QP is of another type
@@ -459,7 +506,7 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6, bool local)
  *     netdev's address as the source MAC).
  */
 static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
-		   struct sod_run *run)
+		   struct sod_dev *to, struct sod_run *run)
 {
 	struct sod_net *sn = net_generic(net, sod_net_id);
 	enum sod_stat drop = SOD_STAT_RX_DROP_MALFORMED;
@@ -471,7 +518,7 @@ static void sod_rx(struct net *net, struct sk_buff *skb, bool local,
 
 	rcu_read_lock();
 	ipv6 = ip_hdr(skb)->version == 6;
-	sdev = sod_rx_dev(sn, net, skb, ipv6);
+	sdev = to ? to : sod_rx_dev(sn, net, skb, ipv6);
 	if (!sdev) {
 		net_dbg_ratelimited("softodp: no device for a packet from %s\n",
 				    skb->dev ? netdev_name(skb->dev) : "?");
@@ -535,7 +582,7 @@ free:
  */
 static int sod_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 {
-	sod_rx(sock_net(sk), skb, false, NULL);
+	sod_rx(sock_net(sk), skb, false, NULL, NULL);
 	return 0;
 }
 

@@ -344,7 +344,7 @@ struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
  * list.
  */
 int sod_pkt_send(struct sod_qp *qp, enum sod_unit_id id,
-		 const struct sod_av *av, struct sk_buff *skb)
+		 struct sod_av *av, struct sk_buff *skb)
 {
 	return sod_pkt_xmit(qp->sdev, av, qp->attr.src_port, skb, qp,
 			    qp->unit[id].run);

@@ -101,7 +101,7 @@ struct sk_buff *sod_pkt_new(struct sod_qp *qp, const struct sod_av *av,
 			    u8 opcode, u32 paylen, u32 dest_qpn, u32 psn,
 			    bool ackreq, bool se);
 int sod_pkt_send(struct sod_qp *qp, enum sod_unit_id id,
-		 const struct sod_av *av, struct sk_buff *skb);
+		 struct sod_av *av, struct sk_buff *skb);
 void sod_cqe_post(struct sod_qp *qp, struct sod_cq *cq,
 		  const struct softodp_cqe *cqe, bool solicited);
 

@@ -50,14 +50,25 @@ unsigned long sod_req_timeout(struct sod_qp *qp)
 
 /*
  * sod_req_restart_timer - the retransmission timeout counts from now
- * (nothing to do for a QP without one).  Requester pass (its mutex held).
+ * (nothing to do for a QP without one).  Only the deadline moves while the
+ * timer is pending: the timer, when it fires, finds the later deadline in
+ * sod_comp_timers() and waits on.  Moving the timer itself on every packet
+ * sent and every ACK cost a dozen timer-wheel calls per round trip; this
+ * way a QP that keeps traffic going sees one timer expiry per timeout
+ * period instead.  Requester unit owned (its pass, or the fast path).
  */
 void sod_req_restart_timer(struct sod_qp *qp)
 {
+	unsigned long deadline;
+
 	if (!qp->attr.timeout)
 		return;
-	qp->req.retrans_deadline = jiffies + sod_req_timeout(qp);
-	mod_timer(&qp->retrans_timer, qp->req.retrans_deadline);
+	deadline = jiffies + sod_req_timeout(qp);
+	qp->req.retrans_deadline = deadline;
+	/* A shorter timeout (modify_qp) than the one pending moves it too. */
+	if (!timer_pending(&qp->retrans_timer) ||
+	    time_after(READ_ONCE(qp->retrans_timer.expires), deadline))
+		mod_timer(&qp->retrans_timer, deadline);
 }
 
 /* sod_req_arm_timer - start the retransmission timer if it is not running. */
@@ -593,8 +604,11 @@ void sod_req_complete(struct sod_qp *qp)
 			break;
 		}
 	}
-	if (!sod_req_outstanding(qp))
-		del_timer(&qp->retrans_timer);
+	/*
+	 * Nothing outstanding: the timer, if pending, is left to expire and
+	 * find nothing to resend (sod_comp_timers()); stopping it here was
+	 * the other half of the timer-wheel calls of every round trip.
+	 */
 }
 
 /*

@@ -373,6 +373,10 @@ enum sod_copy_dir {
  * @dmac: destination MAC (the core resolved it)
  * @hop_limit, @traffic_class, @flow_label: from the GRH attributes
  * @sl: service level
+ * @dst_memo: sod_pkt_xmit()'s memo of whether @daddr is an address of
+ *	this host, and of this device's netdev (IPv4; see sod_dst_kind()).
+ *	Written with WRITE_ONCE() from any pass or softirq that sends with
+ *	this AV; zero (nothing known) in a new AV
  */
 struct sod_av {
 	u32 sgid_index;
@@ -384,6 +388,7 @@ struct sod_av {
 	u8 traffic_class;
 	u32 flow_label;
 	u8 sl;
+	unsigned long dst_memo;
 };
 
 /**
@@ -855,7 +860,7 @@ void sod_qp_tx_hold(struct sod_qp *qp, struct sk_buff *skb);
 /* net.c */
 struct sk_buff *sod_pkt_alloc(struct sod_dev *sdev, const struct sod_av *av,
 			      unsigned int len);
-int sod_pkt_xmit(struct sod_dev *sdev, const struct sod_av *av,
+int sod_pkt_xmit(struct sod_dev *sdev, struct sod_av *av,
 		 u16 src_port, struct sk_buff *skb, struct sod_qp *owner,
 		 struct sod_run *run);
 int sod_net_init(void);
