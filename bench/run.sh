@@ -29,6 +29,10 @@
 # median of the runs and, after it, each device's lowest and highest
 # figure.  Under TCG one point moves by up to 2x from one boot to the
 # next, on either device (docs/performance.md); one run decides little.
+# Two-VM runs also measure the link itself before the points (plain UDP
+# between the guests, bench/sod_linkprobe; guest.sh sod.bench.link=0 turns
+# it off): printed under the table as the floor and ceiling no device can
+# pass on this link.
 # --mtu N sets the guests' eth0 MTU (default: the netdev's 1500, so RoCE
 # path MTU 1024; 9000 gives both devices a path MTU of 4096).
 set -euo pipefail
