@@ -177,14 +177,15 @@ udp_bound() {
 # link_probe: the link's own floor and ceiling (sod.bench.link).
 link_probe() {
 	local probe=$SOFTODP_BUILD/bench/sod_linkprobe out=$SOFTODP_OUT/linkprobe.log
-	local med mbs l
+	local med mbs l spid
 	[ -x "$probe" ] || { echo "bench: no $probe: link not measured"; return 0; }
 	if [ "$SOFTODP_VM_INDEX" = 0 ]; then
 		timeout 60 "$probe" --server --port 18790 >"$out" 2>&1 &
+		spid=$!
 		wait_for 10 udp_bound 18790 || echo "bench: linkprobe server not up"
 		barrier linkprobe 60 || return 1
 		barrier linkprobe-done 120 || return 1
-		wait
+		wait "$spid"
 		return 0
 	fi
 	barrier linkprobe 60 || return 1

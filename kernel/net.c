@@ -118,7 +118,9 @@ static bool sod_addr_is_local(struct net *net, const struct in6_addr *addr,
  * racing with them leaves an old generation in the memo, never a wrong
  * answer under the new one.  Concurrent writers store answers of equal
  * standing (WRITE_ONCE of one word).  IPv6 is asked every time and never
- * answers SOD_DST_OWN.  Process or softirq context.
+ * answers SOD_DST_OWN.  A UD WQE's AV is a fresh copy of its AH's, so UD
+ * asks every time too (as before the memo; for a local destination the
+ * device lookup moves here from sod_rx()).  Process or softirq context.
  */
 static unsigned long sod_dst_kind(struct sod_dev *sdev, struct sod_av *av)
 {
@@ -133,7 +135,7 @@ static unsigned long sod_dst_kind(struct sod_dev *sdev, struct sod_av *av)
 	memo = READ_ONCE(av->dst_memo);
 	if ((memo & SOD_DST_VALID) && (memo & ~SOD_DST_FLAGS) == gen)
 		return memo;
-	if (inet_addr_type(net, daddr) == RTN_LOCAL) {
+	if (sod_addr_is_local(net, &av->daddr, false)) {
 		kind = SOD_DST_LOCAL;
 		rcu_read_lock();
 		if (__ip_dev_find(net, daddr, false) == sdev->ndev)
@@ -483,8 +485,8 @@ static enum sod_stat sod_rx_parse(struct sk_buff *skb, bool ipv6, bool local)
  * or the process context of a QP pass for a packet this host sent to
  * itself (sod_pkt_xmit(), @local true: no ICRC to check, and the QP goes on
  * @run; @to is the receiving device if the sender knows it, which then
- * need not be looked up, else NULL).  Never sleeps, never touches user memory.  Always consumes the
- * skb.  A packet is dropped and counted on its device (each reason its own
+ * need not be looked up, else NULL).  Never sleeps, never touches user
+ * memory.  Always consumes the skb.  A packet is dropped and counted on its device (each reason its own
  * counter) when malformed, of an unknown opcode, when its ICRC or P_Key is
  * wrong, when no QP has its destination QPN or the QP is of another type
  * than the opcode's, or when the QP's unit that takes it has SOD_RXQ_MAX
